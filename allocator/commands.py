@@ -1,0 +1,104 @@
+"""What each subcommand does, with its terminal output; cli.py only parses and dispatches."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import polars as pl
+from rich.console import Console
+from rich.table import Table
+
+from allocator.allocation_rules import load_allocation
+from allocator.errors import AllocatorError, RuleFileError
+from allocator.files import display_path, kind_of, read_model
+from allocator.models import AllocationFile
+from allocator.runner import RunResult, run_scenario, slug, write_outputs
+from allocator.scenarios import BASE, load_scenario
+from allocator.snapshots import load_snapshot
+from allocator.tiering_rules import TieringRules, load_tiering
+
+
+def console() -> Console:
+    """Rich on a terminal; plain, wide text when the output is a file or a pipe."""
+    if sys.stdout.isatty():
+        return Console()
+    return Console(width=200, no_color=True, highlight=False, soft_wrap=True)
+
+
+def validate(files: list[Path]) -> int:
+    """Check each file (tiering files first, so allocation files are checked against them)."""
+    errors: list[str] = []
+    ok: list[str] = []
+    kinds = {f: kind_of(f) for f in files}
+    tiering: TieringRules | None = None
+    for f in sorted(files, key=lambda f: kinds[f] != "tiering"):
+        try:
+            kind = kinds[f]
+            if kind == "tiering":
+                tiering = load_tiering(f)
+                ok.append(f"{display_path(f)}: ok (tiering: {len(tiering.ladders)} ladders, "
+                          f"{len(tiering.placement)} placement rules, {len(tiering.adjust)} adjustments)")
+            elif kind == "allocation" and tiering is not None:
+                a = load_allocation(f, tiering)
+                ok.append(f"{display_path(f)}: ok (allocation: {len(a.products)} products, checked against {tiering.file})")
+            elif kind == "allocation":
+                loaded = read_model(f, AllocationFile, "allocation")
+                if loaded.problems:
+                    raise RuleFileError("\n".join(p.render() for p in sorted(loaded.problems)))
+                ok.append(f"{display_path(f)}: ok (allocation; give its tiering file too to check tiers and fields)")
+            elif kind == "scenario":
+                s = load_scenario(f)
+                load_snapshot(s.snapshot, display_path(s.snapshot), s.columns())
+                ok.append(f"{display_path(f)}: ok (scenario '{s.spec.name}': {len(s.variants) - 1} variants, snapshot checked)")
+            else:
+                read_model(f, AllocationFile, "tiering, allocation or scenario")
+        except AllocatorError as exc:
+            errors.append(str(exc))
+    for line in ok:
+        print(line)
+    if errors:
+        print("\n".join(errors), file=sys.stderr)
+        return 2
+    return 0
+
+
+def run(scenario: Path, out: Path | None) -> int:
+    """Run a scenario, write its outputs and print the per-tier table."""
+    result = run_scenario(scenario)
+    target = out if out is not None else Path("out") / slug(result.scenario.spec.name)
+    write_outputs(result, target)
+    print_run(result, target)
+    return 0
+
+
+def print_run(result: RunResult, target: Path) -> None:
+    con = console()
+    s = result.scenario
+    con.print(f"{s.spec.name} · period {s.spec.period} · seed {s.spec.seed} · {result.tiers.height} clients")
+    for variant in result.variants:
+        title = "base" if variant.name == BASE else f"variant: {variant.name}"
+        table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+        for col in ("product", "ladder", "tier", "clients", "ordered", "entitled", "allocated", "fill", "stock-out"):
+            table.add_column(col, justify="left" if col in ("product", "ladder", "tier") else "right")
+        for row in variant.summary.iter_rows(named=True):
+            if row["line"] == "tier":
+                table.add_row(row["product"], row["ladder"], row["tier"], *_nums(row))
+            else:
+                table.add_row(row["product"], row["line"], "", "", "", "", str(row["allocated"]), "", "", style="dim")
+        con.print(table)
+    con.print(f"wrote {display_path(target)}/ (tiers.csv, quotas.csv, summary.csv, manifest.json)")
+
+
+def _nums(row: dict[str, object]) -> list[str]:
+    def pct(x: object) -> str:
+        return f"{float(x) * 100:.1f}%" if isinstance(x, float) else "-"
+
+    def num(x: object) -> str:
+        return str(x) if x is not None else "-"
+
+    return [num(row["clients"]), num(row["ordered"]), num(row["entitled"]), num(row["allocated"]),
+            pct(row["fill_rate"]), pct(row["stockout_rate"])]
+
+
+__all__ = ["pl", "run", "validate"]

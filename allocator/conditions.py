@@ -1,0 +1,234 @@
+"""`when:` mappings parsed into a typed condition tree, with every problem located.
+
+A condition reads like YAML data: `field: value` is equality, `field: {op: value}` compares,
+several keys must all hold, and `all`/`any`/`not` combine. A comparison with a missing value
+(null, or a derived value that divided by zero) is false whatever the operator; only `is_null`
+looks at nulls. Fields are type-checked here, when the rule file is read, not when row 40,000 is.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+OPERATORS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "between", "is_null")
+ORDERED_OPS = {"lt", "lte", "gt", "gte", "between"}
+COMBINATORS = ("all", "any", "not")
+
+Scalar = int | float | str
+Kind = Literal["number", "integer", "category", "tier", "text"]
+
+
+@dataclass(frozen=True)
+class FieldKind:
+    """What a condition may compare a name with."""
+
+    kind: Kind
+    values: tuple[str, ...] = ()  # allowed values of a category or tier field
+
+
+@dataclass(frozen=True)
+class Compare:
+    field: str
+    op: str
+    value: Scalar | tuple[Scalar, ...] | bool
+
+
+@dataclass(frozen=True)
+class All:
+    items: tuple[Cond, ...]
+
+
+@dataclass(frozen=True)
+class Any_:
+    items: tuple[Cond, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    item: Cond
+
+
+Cond = Compare | All | Any_ | Not
+PathT = tuple[str | int, ...]
+Issue = tuple[PathT, str, bool]  # path, message, located at the key rather than the value
+
+
+def did_you_mean(word: str, choices: Any) -> str:
+    """'; did you mean 'x'?' when a close match exists, else ''."""
+    match = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
+    return f"; did you mean '{match[0]}'?" if match else ""
+
+
+def parse_condition(raw: Any, names: Mapping[str, FieldKind], path: PathT) -> tuple[Cond, list[Issue]]:
+    """Parse a `when:` value; return the tree and every problem found (empty when valid)."""
+    issues: list[Issue] = []
+    cond = _parse_mapping(raw, names, path, issues)
+    return cond, issues
+
+
+def _parse_mapping(raw: Any, names: Mapping[str, FieldKind], path: PathT, issues: list[Issue]) -> Cond:
+    if not isinstance(raw, dict):
+        issues.append((path, f"a condition must be a mapping, got {_show(raw)}", False))
+        return All(())
+    if not raw:
+        issues.append((path, "an empty condition; write the keys that must hold", False))
+    parts: list[Cond] = []
+    for key, value in raw.items():
+        sub = (*path, key)
+        if key in ("all", "any"):
+            if not isinstance(value, list) or not value:
+                issues.append((sub, f"'{key}' takes a non-empty list of conditions", False))
+                continue
+            items = tuple(_parse_mapping(v, names, (*sub, i), issues) for i, v in enumerate(value))
+            parts.append(All(items) if key == "all" else Any_(items))
+        elif key == "not":
+            parts.append(Not(_parse_mapping(value, names, sub, issues)))
+        elif key in names:
+            parts.extend(_parse_field(key, value, names[key], sub, issues))
+        else:
+            hint = did_you_mean(key, [*names, *COMBINATORS])
+            issues.append((sub, f"unknown field '{key}'{hint}", True))
+    return parts[0] if len(parts) == 1 else All(tuple(parts))
+
+
+def _parse_field(
+    name: str, value: Any, kind: FieldKind, path: PathT, issues: list[Issue]
+) -> Iterator[Cond]:
+    if not isinstance(value, dict):
+        checked = _operand(value, kind, "eq", path, issues)
+        if checked is not None:
+            yield Compare(name, "eq", checked)
+        return
+    if not value:
+        issues.append((path, "no operator given; expected one of " + ", ".join(OPERATORS), False))
+    for op, operand in value.items():
+        sub = (*path, op)
+        if op not in OPERATORS:
+            hint = did_you_mean(op, OPERATORS) or "; expected one of " + ", ".join(OPERATORS)
+            issues.append((sub, f"unknown operator '{op}'{hint}", True))
+            continue
+        checked = _operand(operand, kind, op, sub, issues)
+        if checked is not None:
+            yield Compare(name, op, checked)
+
+
+def _operand(
+    value: Any, kind: FieldKind, op: str, path: PathT, issues: list[Issue]
+) -> Scalar | tuple[Scalar, ...] | bool | None:
+    if op == "is_null":
+        if not isinstance(value, bool):
+            issues.append((path, f"is_null takes true or false, got {_show(value)}", False))
+            return None
+        return value
+    if op in ORDERED_OPS and kind.kind not in ("number", "integer"):
+        issues.append((path, f"'{op}' compares numbers, but this field is a {kind.kind}", True))
+        return None
+    if op in ("in", "not_in", "between"):
+        if not isinstance(value, list) or not value:
+            issues.append((path, f"'{op}' takes a non-empty list, got {_show(value)}", False))
+            return None
+        if op == "between" and len(value) != 2:
+            issues.append((path, f"'between' takes [low, high], got {len(value)} values", False))
+            return None
+        items = [_scalar(v, kind, (*path, i), issues) for i, v in enumerate(value)]
+        if any(v is None for v in items):
+            return None
+        out = tuple(v for v in items if v is not None)
+        if op == "between" and out[0] > out[1]:  # type: ignore[operator]
+            issues.append((path, f"'between' needs low <= high, got [{out[0]}, {out[1]}]", False))
+            return None
+        return out
+    return _scalar(value, kind, path, issues)
+
+
+def _scalar(value: Any, kind: FieldKind, path: PathT, issues: list[Issue]) -> Scalar | None:
+    if kind.kind in ("number", "integer"):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            issues.append((path, f"expected a number, got {_show(value)}", False))
+            return None
+        if isinstance(value, float) and not math.isfinite(value):
+            issues.append((path, f"expected a finite number, got {value}", False))
+            return None
+        return value
+    if not isinstance(value, str):
+        issues.append((path, f"expected text (a {kind.kind} value), got {_show(value)}", False))
+        return None
+    if kind.values and value not in kind.values:
+        what = "tier" if kind.kind == "tier" else "value"
+        hint = did_you_mean(value, kind.values) or "; expected one of " + ", ".join(kind.values)
+        issues.append((path, f"unknown {what} '{value}'{hint}", False))
+        return None
+    return value
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a boolean)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"'{value}'"
+    return repr(value)
+
+
+def fields_of(cond: Cond) -> set[str]:
+    """Every field name a condition reads."""
+    if isinstance(cond, Compare):
+        return {cond.field}
+    if isinstance(cond, Not):
+        return fields_of(cond.item)
+    return set().union(*(fields_of(c) for c in cond.items)) if cond.items else set()
+
+
+def equals_value(cond: Cond, field: str) -> str | None:
+    """The value `field` must equal for `cond` to hold, when the condition pins it at top level."""
+    parts = cond.items if isinstance(cond, All) else (cond,)
+    for part in parts:
+        if isinstance(part, Compare) and part.field == field and part.op == "eq":
+            return str(part.value)
+    return None
+
+
+def evaluate(cond: Cond, row: Mapping[str, Any]) -> bool:
+    """Reference evaluation of a condition on one row (None = missing): for tests and explain."""
+    if isinstance(cond, All):
+        return all(evaluate(c, row) for c in cond.items)
+    if isinstance(cond, Any_):
+        return any(evaluate(c, row) for c in cond.items)
+    if isinstance(cond, Not):
+        return not evaluate(cond.item, row)
+    v = row.get(cond.field)
+    if cond.op == "is_null":
+        return (v is None) == cond.value
+    if v is None:
+        return False
+    c = cond.value
+    match cond.op:
+        case "eq":
+            return bool(v == c)
+        case "ne":
+            return bool(v != c)
+        case "lt":
+            return bool(v < c)
+        case "lte":
+            return bool(v <= c)
+        case "gt":
+            return bool(v > c)
+        case "gte":
+            return bool(v >= c)
+        case "in":
+            return v in c  # type: ignore[operator]
+        case "not_in":
+            return v not in c  # type: ignore[operator]
+        case "between":
+            lo, hi = c  # type: ignore[misc]
+            return bool(lo <= v <= hi)
+    raise AssertionError(cond.op)

@@ -1,0 +1,187 @@
+"""The arithmetic of `derive:`: `+ - * /`, parentheses, column names and numbers, nothing else.
+
+Parsed into our own small AST (never `eval`); evaluated column-wise with polars. Division by
+zero gives null, and null propagates, so a derived value is either a number or missing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import polars as pl
+
+MAX_LENGTH = 500
+MAX_DEPTH = 50
+
+_TOKEN = re.compile(r"\s*(?:(?P<num>\d+(?:\.\d+)?|\.\d+)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>[-+*/()]))")
+
+
+class ExpressionError(ValueError):
+    """A syntax error at a 1-based character position inside the expression."""
+
+    def __init__(self, message: str, position: int) -> None:
+        super().__init__(message)
+        self.position = position
+
+
+@dataclass(frozen=True)
+class Num:
+    value: float
+
+
+@dataclass(frozen=True)
+class Col:
+    name: str
+    position: int
+
+
+@dataclass(frozen=True)
+class Neg:
+    operand: Expr
+
+
+@dataclass(frozen=True)
+class BinOp:
+    op: str
+    left: Expr
+    right: Expr
+
+
+Expr = Num | Col | Neg | BinOp
+
+
+def _tokenize(text: str) -> list[tuple[str, str, int]]:
+    tokens: list[tuple[str, str, int]] = []
+    pos = 0
+    while pos < len(text):
+        if text[pos:].strip() == "":
+            break
+        m = _TOKEN.match(text, pos)
+        if m is None or m.end() == pos:
+            bad = len(text[pos:]) - len(text[pos:].lstrip()) + pos
+            raise ExpressionError(f"unexpected character '{text[bad]}'", bad + 1)
+        kind = m.lastgroup or ""
+        tokens.append((kind, m.group(kind), m.start(kind) + 1))
+        pos = m.end()
+    tokens.append(("end", "", len(text) + 1))
+    return tokens
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.tokens = _tokenize(text)
+        self.i = 0
+        self.depth = 0
+
+    def peek(self) -> tuple[str, str, int]:
+        return self.tokens[self.i]
+
+    def take(self) -> tuple[str, str, int]:
+        tok = self.tokens[self.i]
+        self.i += 1
+        return tok
+
+    def expr(self) -> Expr:
+        node = self.term()
+        while self.peek()[1] in ("+", "-") and self.peek()[0] == "op":
+            op = self.take()[1]
+            node = BinOp(op, node, self.term())
+        return node
+
+    def term(self) -> Expr:
+        node = self.factor()
+        while self.peek()[1] in ("*", "/") and self.peek()[0] == "op":
+            op = self.take()[1]
+            node = BinOp(op, node, self.factor())
+        return node
+
+    def factor(self) -> Expr:
+        kind, text, pos = self.take()
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ExpressionError(f"nested deeper than {MAX_DEPTH} levels", pos)
+        try:
+            if kind == "num":
+                return Num(float(text))
+            if kind == "name":
+                return Col(text, pos)
+            if text == "-":
+                return Neg(self.factor())
+            if text == "(":
+                inner = self.expr()
+                k, t, p = self.take()
+                if t != ")":
+                    raise ExpressionError(f"expected ')' {_found(k, t)}", p)
+                return inner
+            raise ExpressionError(f"expected a number, a column name or '(' {_found(kind, text)}", pos)
+        finally:
+            self.depth -= 1
+
+
+def _found(kind: str, text: str) -> str:
+    return "but the expression ends" if kind == "end" else f"but found '{text}'"
+
+
+def parse_expression(text: str) -> Expr:
+    """Parse one `derive:` expression; raise ExpressionError with a position on bad syntax."""
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"longer than {MAX_LENGTH} characters", MAX_LENGTH + 1)
+    parser = _Parser(text)
+    node = parser.expr()
+    kind, tok, pos = parser.peek()
+    if kind != "end":
+        raise ExpressionError(f"unexpected '{tok}' after a complete expression", pos)
+    return node
+
+
+def columns_of(node: Expr) -> list[Col]:
+    """Column references in reading order."""
+    if isinstance(node, Col):
+        return [node]
+    if isinstance(node, Neg):
+        return columns_of(node.operand)
+    if isinstance(node, BinOp):
+        return columns_of(node.left) + columns_of(node.right)
+    return []
+
+
+def to_polars(node: Expr) -> pl.Expr:
+    """A polars expression computing `node` as Float64, null where a divisor is zero."""
+    if isinstance(node, Num):
+        return pl.lit(node.value, dtype=pl.Float64)
+    if isinstance(node, Col):
+        return pl.col(node.name).cast(pl.Float64)
+    if isinstance(node, Neg):
+        return -to_polars(node.operand)
+    left, right = to_polars(node.left), to_polars(node.right)
+    if node.op == "+":
+        return left + right
+    if node.op == "-":
+        return left - right
+    if node.op == "*":
+        return left * right
+    return pl.when(right == 0).then(None).otherwise(left / right)
+
+
+def evaluate_row(node: Expr, row: Mapping[str, float | int | None]) -> float | None:
+    """The same arithmetic on one row, for `explain` and tests."""
+    if isinstance(node, Num):
+        return node.value
+    if isinstance(node, Col):
+        v = row.get(node.name)
+        return None if v is None else float(v)
+    if isinstance(node, Neg):
+        inner = evaluate_row(node.operand, row)
+        return None if inner is None else -inner
+    a, b = evaluate_row(node.left, row), evaluate_row(node.right, row)
+    if a is None or b is None:
+        return None
+    if node.op == "+":
+        return a + b
+    if node.op == "-":
+        return a - b
+    if node.op == "*":
+        return a * b
+    return None if b == 0 else a / b

@@ -1,0 +1,82 @@
+"""Reading one rule or scenario file: safe YAML, the right kind, the pydantic model, all problems."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from allocator.errors import RuleFileError
+from allocator.models import MODELS
+from allocator.validation import pydantic_problems
+from allocator.yamlio import Document, Problem, YamlError, load_yaml_file
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Loaded(Generic[M]):
+    """A file's document, its model (None when the model did not validate) and its problems."""
+
+    path: Path
+    doc: Document
+    model: M | None
+    problems: list[Problem]
+    sha256: str
+
+
+def display_path(path: Path) -> str:
+    """The path as the user would write it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def read_model(path: Path, model: type[M], kind: str) -> Loaded[M]:
+    """Load `path` as a `kind` file; YAML problems raise at once, model problems are returned."""
+    name = display_path(path)
+    try:
+        doc = load_yaml_file(path, name)
+    except YamlError as exc:
+        raise RuleFileError(_render(exc.problems)) from None
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    data = doc.data
+    if not isinstance(data, dict):
+        raise RuleFileError(_render([doc.problem((), f"expected a {kind} file (a mapping with 'kind: {kind}')")]))
+    found = data.get("kind")
+    if found != kind:
+        if isinstance(found, str) and found in MODELS:
+            msg = f"this is a {found} file, but a {kind} file is needed here"
+        else:
+            msg = f"expected 'kind: {kind}'"
+        where = ("kind",) if "kind" in data else ()
+        raise RuleFileError(_render([doc.problem(where, msg)]))
+    try:
+        return Loaded(path, doc, model.model_validate(data), [], sha)
+    except ValidationError as exc:
+        return Loaded(path, doc, None, pydantic_problems(exc, doc, model), sha)
+
+
+def kind_of(path: Path) -> str | None:
+    """The `kind:` a file declares, or None when it cannot be read; for `validate`."""
+    try:
+        doc = load_yaml_file(path, display_path(path))
+    except YamlError:
+        return None
+    data = doc.data
+    return data.get("kind") if isinstance(data, dict) and isinstance(data.get("kind"), str) else None
+
+
+def _render(problems: list[Problem]) -> str:
+    return "\n".join(p.render() for p in sorted(problems))
+
+
+def raise_problems(problems: list[Problem]) -> None:
+    """Raise one RuleFileError carrying every problem, sorted by file position."""
+    if problems:
+        unique = sorted(set(problems))
+        raise RuleFileError(_render(unique))

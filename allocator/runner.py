@@ -1,0 +1,110 @@
+"""`allocator run`: a scenario from files to tiers, quotas, summary and manifest."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from allocator import __version__
+from allocator.allocation import ProductResult, allocate
+from allocator.files import display_path
+from allocator.outputs import sha256_file, summarize, write_atomically, write_csv, write_json
+from allocator.scenarios import BASE, Scenario, load_scenario
+from allocator.snapshots import load_snapshot
+from allocator.tiering import tier_clients
+
+
+@dataclass(frozen=True)
+class VariantResult:
+    name: str
+    products: list[ProductResult]
+    summary: pl.DataFrame
+
+
+@dataclass(frozen=True)
+class RunResult:
+    scenario: Scenario
+    clients: pl.DataFrame  # snapshot with derived columns and ladder
+    tiers: pl.DataFrame
+    variants: list[VariantResult]
+    timings: dict[str, float]
+
+
+def slug(name: str) -> str:
+    """A folder name for a variant: lower case, words joined by '-'."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "variant"
+
+
+def run_scenario(path: Path) -> RunResult:
+    """Load, check, tier and allocate the scenario and each of its variants."""
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    scenario = load_scenario(path)
+    snapshot = load_snapshot(scenario.snapshot, display_path(scenario.snapshot), scenario.columns())
+    timings["load"] = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    table, tiers = tier_clients(scenario.tiering, snapshot)
+    timings["tier"] = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    variants = []
+    for name, settings in scenario.variants.items():
+        products = allocate(
+            scenario.allocation, table, tiers, settings, seed=scenario.spec.seed, period=scenario.spec.period
+        )
+        variants.append(VariantResult(name, products, summarize(products, scenario.tiering.ladders)))
+    timings["allocate"] = time.perf_counter() - t2
+    return RunResult(scenario, table, tiers, variants, timings)
+
+
+def _manifest(result: RunResult, variant: VariantResult) -> dict[str, object]:
+    s = result.scenario
+    return {
+        "tool": "allocator",
+        "version": __version__,
+        "scenario": {"file": s.file, "name": s.spec.name, "sha256": s.sha256, "variant": variant.name},
+        "period": s.spec.period,
+        "seed": s.spec.seed,
+        "inputs": {
+            "snapshot": {"file": display_path(s.snapshot), "sha256": sha256_file(s.snapshot), "rows": result.tiers.height},
+            "tiering": {"file": s.tiering.file, "sha256": s.tiering.sha256},
+            "allocation": {"file": s.allocation.file, "sha256": s.allocation.sha256},
+        },
+        "products": [
+            {
+                "product": p.product, "supply": p.supply, "reserve": p.reserve, "reserve_owner": p.reserve_owner,
+                "available": p.available, "allocated": p.allocated, "unallocated": p.unallocated,
+            }
+            for p in variant.products
+        ],
+    }
+
+
+def write_outputs(result: RunResult, out: Path) -> None:
+    """Write every file of the run into `out`, atomically: all of it or nothing."""
+
+    def fill(folder: Path) -> None:
+        for variant in result.variants:
+            target = folder if variant.name == BASE else folder / "variants" / slug(variant.name)
+            target.mkdir(parents=True, exist_ok=True)
+            write_csv(result.tiers, target / "tiers.csv")
+            quotas = pl.concat([p.quotas for p in variant.products])
+            write_csv(quotas, target / "quotas.csv")
+            write_csv(variant.summary, target / "summary.csv")
+            amounts = [
+                {"product": p.product, "ladder": lad, "tier": tier, "amount": amt}
+                for p in variant.products
+                if p.tier_amounts
+                for (lad, tier), amt in p.tier_amounts.items()
+            ]
+            if amounts:
+                write_csv(pl.DataFrame(amounts), target / "tier_amounts.csv")
+            manifest = _manifest(result, variant)
+            manifest["outputs"] = {f.name: sha256_file(f) for f in sorted(target.glob("*.csv"))}
+            write_json(manifest, target / "manifest.json")
+        write_json({k: round(v, 3) for k, v in result.timings.items()}, folder / "timings.json")
+
+    write_atomically(out, fill)
