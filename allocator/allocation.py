@@ -15,6 +15,7 @@ Supply left once every claim is met is reported as `unallocated`, never dropped.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -49,6 +50,7 @@ class ProductResult:
     unallocated: int
     quotas: pl.DataFrame  # client_id, product, ladder, tier, ordered, entitled, cap, excluded_by, quota
     tier_amounts: dict[tuple[str, str], int] | None = None
+    notes: tuple[str, ...] = ()
 
 
 def default_settings(product: ProductRules) -> Settings:
@@ -103,22 +105,30 @@ def allocate_product(
     available = settings.supply - reserve
     keys = tiebreak_keys(seed, period, spec.id, ids)
     amounts = None
+    notes: list[str] = []
     if spec.policy == "per_tier":
         assert settings.entitlement is not None
         entitled = [settings.entitlement[lad][t] for lad, t in zip(ladders, tier_list, strict=True)]
         claim = [_min(e, c) if c is not None else e for e, c in zip(entitled, caps, strict=True)]
-        quotas = _apportion(entitled, claim, ordered, spec.min_per_client, available, settings.rounding, keys)
-        entitled_out: list[int | None] = [e if c != 0 or e == 0 else 0 for e, c in zip(entitled, claim, strict=True)]
-        entitled_out = claim
+        floors = _floors(entitled, claim, ordered, spec.min_per_client)
+        if sum(floors) > available:
+            notes.append(f"min_per_client {spec.min_per_client} not applied: {sum(floors)} needed, {available} available")
+            floors = [0] * n
+        quotas = _apportion(entitled, claim, floors, available, settings.rounding, keys)
+        entitled_out: list[int | None] = list(claim)
     elif spec.policy == "weighted":
         assert product.weights is not None
         weights = [product.weights[lad][t] for lad, t in zip(ladders, tier_list, strict=True)]
         claim = [0 if w == 0 else c for w, c in zip(weights, caps, strict=True)]
-        quotas = _apportion(weights, claim, ordered, spec.min_per_client, available, settings.rounding, keys)
-        entitled_out = claim
+        floors = _floors(weights, claim, ordered, spec.min_per_client)
+        if sum(floors) > available:
+            notes.append(f"min_per_client {spec.min_per_client} not applied: {sum(floors)} needed, {available} available")
+            floors = [0] * n
+        quotas = _apportion(weights, claim, floors, available, settings.rounding, keys)
+        entitled_out = list(claim)
     elif spec.policy == "priority":
         quotas = _priority(ladders, tier_list, product, caps, available, settings.rounding, keys)
-        entitled_out = caps
+        entitled_out = list(caps)
     else:
         quotas, amounts = _tier_amounts(product, settings, ladders, tier_list, caps, available)
         entitled_out = [_min(amounts[(lad, t)], c) for lad, t, c in zip(ladders, tier_list, caps, strict=True)]
@@ -136,7 +146,8 @@ def allocate_product(
         }
     )
     return ProductResult(
-        spec.id, settings.supply, reserve, settings.reserve_owner, available, allocated, available - allocated, frame, amounts
+        spec.id, settings.supply, reserve, settings.reserve_owner, available, allocated, available - allocated, frame,
+        amounts, tuple(notes),
     )
 
 
@@ -148,23 +159,27 @@ def _min(a: int | None, b: int | None) -> int | None:
     return min(a, b)
 
 
+def _floors(
+    weights: Sequence[int | Fraction], caps: list[int | None], ordered: list[int | None], min_per_client: int | None
+) -> list[int]:
+    """`min_per_client` for every client with a claim (positive weight, and an order if orders are known)."""
+    if not min_per_client:
+        return [0] * len(weights)
+    out = []
+    for w, c, o in zip(weights, caps, ordered, strict=True):
+        claims = w > 0 and (o is None or o > 0) and c != 0
+        out.append(0 if not claims else min_per_client if c is None else min(min_per_client, c))
+    return out
+
+
 def _apportion(
-    weights: list[int] | list[Fraction],
+    weights: Sequence[int | Fraction],
     caps: list[int | None],
-    ordered: list[int | None],
-    min_per_client: int | None,
+    floors: list[int],
     available: int,
     method: str,
     keys: list[int],
 ) -> list[int]:
-    floors = [0] * len(weights)
-    if min_per_client:
-        floors = [
-            min(min_per_client, c) if c is not None and w > 0 and (o is None or o > 0) else (min_per_client if c is None and w > 0 else 0)
-            for w, c, o in zip(weights, caps, ordered, strict=True)
-        ]
-        if sum(floors) > available:
-            floors = [0] * len(weights)  # not enough for every floor: plain apportionment
     return apportion(list(weights), available, caps=caps, floors=floors, method=method, tiebreak=keys)
 
 

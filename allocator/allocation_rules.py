@@ -67,9 +67,9 @@ def condition_names(tiering: TieringRules, fields: dict[str, FieldSpec], orders:
     return names
 
 
-def load_allocation(path: Path, tiering: TieringRules) -> AllocationRules:
+def load_allocation(file: Path, tiering: TieringRules) -> AllocationRules:
     """Read, check and compile an allocation file for these tiering rules; raise on any problem."""
-    loaded = read_model(path, AllocationFile, "allocation")
+    loaded = read_model(file, AllocationFile, "allocation")
     doc, problems = loaded.doc, list(loaded.problems)
     data = doc.data
     check_fields(doc, data.get("fields"), ("fields",), problems)
@@ -99,7 +99,7 @@ def load_allocation(path: Path, tiering: TieringRules) -> AllocationRules:
         _check_reserve(doc, raw, path, problems)
         compiled.append((i, raw, eligible))
     tables = {
-        (i, key): _table(doc, raw.get(key), ("products", i, key), tiering, problems, integer=key == "per_client")
+        (i, key): resolve_table(doc, raw.get(key), ("products", i, key), tiering, problems, integer=key == "per_client")
         for i, raw, _ in compiled
         for key in ("per_client", "weights")
         if key in raw
@@ -193,7 +193,7 @@ def _check_reserve(doc: Document, raw: dict[str, Any], path: PathT, problems: li
             problems.append(doc.problem((*path, "reserve", "amount"), msg))
 
 
-def _table(
+def resolve_table(
     doc: Document, raw: Any, path: PathT, tiering: TieringRules, problems: list[Problem], *, integer: bool
 ) -> dict[str, dict[str, Fraction]] | None:
     if not isinstance(raw, dict) or not raw:

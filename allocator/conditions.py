@@ -229,6 +229,6 @@ def evaluate(cond: Cond, row: Mapping[str, Any]) -> bool:
         case "not_in":
             return v not in c  # type: ignore[operator]
         case "between":
-            lo, hi = c  # type: ignore[misc]
-            return bool(lo <= v <= hi)
+            assert isinstance(c, tuple)
+            return bool(c[0] <= v <= c[1])
     raise AssertionError(cond.op)

@@ -55,7 +55,7 @@ class _EngineJson:
         return _dump(value)
 
 
-_durable.json = _EngineJson  # type: ignore[attr-defined]
+_durable.json = _EngineJson
 
 
 class _SyncHost(_durable.Host):  # type: ignore[misc]

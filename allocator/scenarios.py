@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 
 from allocator.allocation import Settings, default_settings
-from allocator.allocation_rules import AllocationRules, load_allocation
+from allocator.allocation_rules import AllocationRules, load_allocation, resolve_table
 from allocator.conditions import did_you_mean
-from allocator.errors import AllocatorError, RuleFileError
+from allocator.errors import RuleFileError
 from allocator.files import raise_problems, read_model
-from allocator.models import ScenarioFile, Variant
+from allocator.models import FieldSpec, ScenarioFile, Variant
 from allocator.snapshots import Column
 from allocator.tiering_rules import TieringRules, load_tiering
-from allocator.models import FieldSpec
-from allocator.yamlio import Problem
+from allocator.yamlio import Document, Problem
 
 BASE = "base"
 
@@ -80,15 +80,14 @@ def load_scenario(path: Path) -> Scenario:
         errors.append(str(exc))
     if errors or tiering is None or allocation is None:
         raise RuleFileError("\n".join(errors))
-    variants = _variants(doc_problems := [], spec, allocation, doc)
-    raise_problems(doc_problems)
+    variants = _variants(doc, spec, (tiering, allocation))
     return Scenario(doc.file, loaded.sha256, spec, paths["snapshot"], tiering, allocation, variants)
 
 
-def _variants(problems: list[Problem], spec: ScenarioFile, allocation: AllocationRules, doc: object) -> dict[str, dict[str, Settings]]:
-    from allocator.yamlio import Document
-
-    assert isinstance(doc, Document)
+def _variants(doc: Document, spec: ScenarioFile, scenario_rules: tuple[TieringRules, AllocationRules]) -> dict[str, dict[str, Settings]]:
+    """Settings per product for the base and each variant; raise listing every bad reference."""
+    tiering, allocation = scenario_rules
+    problems: list[Problem] = []
     products = {p.id: p for p in allocation.products}
     base = {pid: default_settings(p) for pid, p in products.items()}
     for pid, supply in spec.supply.items():
@@ -101,35 +100,39 @@ def _variants(problems: list[Problem], spec: ScenarioFile, allocation: Allocatio
         if variant.name in out:
             problems.append(doc.problem(("variants", i, "name"), f"variant name '{variant.name}' is used twice"))
             continue
-        out[variant.name] = _apply(variant, base, products, problems, doc, i)
+        out[variant.name] = _apply(doc, i, variant, base, tiering, problems)
+    raise_problems(problems)
     return out
 
 
-def _unknown(pid: str, products: dict[str, object]) -> str:
+def _unknown(pid: str, products: Mapping[str, object]) -> str:
     return f"unknown product '{pid}'" + (did_you_mean(pid, products) or "; products are " + ", ".join(products))
 
 
-def _apply(variant: Variant, base: dict[str, Settings], products: dict[str, object], problems: list[Problem], doc: object, i: int) -> dict[str, Settings]:
-    from allocator.yamlio import Document
-
-    assert isinstance(doc, Document)
+def _apply(
+    doc: Document, i: int, variant: Variant, base: dict[str, Settings], tiering: TieringRules, problems: list[Problem]
+) -> dict[str, Settings]:
     settings = dict(base)
     for key in ("supply", "supply_factor", "per_client", "rounding", "reserve"):
         for pid in getattr(variant, key):
-            if pid not in products:
-                problems.append(doc.problem(("variants", i, key, pid), _unknown(pid, products), key=True))
-    for pid, s in list(settings.items()):
+            if pid not in base:
+                problems.append(doc.problem(("variants", i, key, pid), _unknown(pid, base), key=True))
+    for pid, s in base.items():
         if pid in variant.supply:
             s = replace(s, supply=variant.supply[pid])
         if pid in variant.supply_factor:
             factor = Fraction(str(variant.supply_factor[pid]))
             if factor < 0:
-                problems.append(doc.problem(("variants", i, "supply_factor", pid), f"must be at least 0, got {float(factor)}"))
-            s = replace(s, supply=int(s.supply * factor))
+                msg = f"must be at least 0, got {float(factor)}"
+                problems.append(doc.problem(("variants", i, "supply_factor", pid), msg))
+            s = replace(s, supply=int(s.supply * max(factor, Fraction(0))))
         if pid in variant.rounding:
             s = replace(s, rounding=variant.rounding[pid])
         if pid in variant.per_client:
-            s = replace(s, entitlement=_table(variant.per_client[pid], s, doc, (" variants", i, "per_client", pid), problems))
+            path = ("variants", i, "per_client", pid)
+            table = resolve_table(doc, doc.get(path), path, tiering, problems, integer=True)
+            if table is not None:
+                s = replace(s, entitlement={lad: {t: int(v) for t, v in row.items()} for lad, row in table.items()})
         if pid in variant.reserve:
             r = variant.reserve[pid]
             s = replace(
@@ -140,23 +143,3 @@ def _apply(variant: Variant, base: dict[str, Settings], products: dict[str, obje
             )
         settings[pid] = s
     return settings
-
-
-def _table(raw: dict[str, object], s: Settings, doc: object, path: tuple[object, ...], problems: list[Problem]) -> dict[str, dict[str, int]] | None:
-    base = s.entitlement
-    if base is None:
-        return None
-    out = {lad: dict(row) for lad, row in base.items()}
-    for key, value in raw.items():
-        if isinstance(value, dict):
-            for tier, v in value.items():
-                if key in out:
-                    out[key][tier] = int(v)
-        else:
-            for row in out.values():
-                if key in row:
-                    row[key] = int(value)  # type: ignore[call-overload]
-    return out
-
-
-__all__ = ["BASE", "AllocatorError", "Scenario", "load_rules", "load_scenario"]

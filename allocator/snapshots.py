@@ -116,7 +116,7 @@ def _column(df: pl.DataFrame, col: Column, problems: list[tuple[int, str, str, i
     s = df[name]
     if s.dtype == pl.String:
         s = s.str.strip_chars()
-        s = pl.Series(name, s).set(s == "", None)  # type: ignore[arg-type]
+        s = s.set(s == "", None)
     nulls = s.is_null()
     if not spec.optional:
         _report(df, nulls, name, "empty, but this column may not be empty", problems)

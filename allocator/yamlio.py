@@ -198,9 +198,9 @@ def load_yaml_text(text: str, file: str) -> Document:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        where = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         what = exc.problem or exc.context or "not valid YAML"
-        raise YamlError([Problem(file, line, col, "", f"not valid YAML: {what}")]) from None
+        raise YamlError([Problem(file, where[0], where[1], "", f"not valid YAML: {what}")]) from None
     except yaml.YAMLError as exc:
         raise YamlError([Problem(file, 0, 0, "", f"not valid YAML: {exc}")]) from None
     if node is None:
