@@ -65,13 +65,13 @@ def _manifest(result: RunResult, variant: VariantResult) -> dict[str, object]:
     return {
         "tool": "allocator",
         "version": __version__,
-        "scenario": {"file": s.file, "name": s.spec.name, "sha256": s.sha256, "variant": variant.name},
+        "scenario": {"file": Path(s.file).name, "name": s.spec.name, "sha256": s.sha256, "variant": variant.name},
         "period": s.spec.period,
         "seed": s.spec.seed,
         "inputs": {
-            "snapshot": {"file": display_path(s.snapshot), "sha256": sha256_file(s.snapshot), "rows": result.tiers.height},
-            "tiering": {"file": s.tiering.file, "sha256": s.tiering.sha256},
-            "allocation": {"file": s.allocation.file, "sha256": s.allocation.sha256},
+            "snapshot": {"file": s.spec.snapshot, "sha256": sha256_file(s.snapshot), "rows": result.tiers.height},
+            "tiering": {"file": s.spec.tiering, "sha256": s.tiering.sha256},
+            "allocation": {"file": s.spec.allocation, "sha256": s.allocation.sha256},
         },
         "products": [
             {

@@ -32,20 +32,25 @@ class Scenario:
 
     def columns(self) -> dict[str, Column]:
         """The snapshot columns the rules read, with their checks."""
-        t = self.tiering
-        cols: dict[str, Column] = {}
-        for name, spec in {**t.fields, **self.allocation.fields}.items():
-            allowed: tuple[str, ...] = ()
-            if spec.type == "category":
-                allowed = tuple(spec.values or ())
-            elif spec.type == "tier":
-                allowed = t.all_tiers()
-            cols[name] = Column(name, spec, allowed)
-        for p in self.allocation.products:
-            order = p.spec.order_column
-            if order and order not in cols:
-                cols[order] = Column(order, FieldSpec(type="integer", min=0))
-        return cols
+        return snapshot_columns(self.tiering, self.allocation)
+
+
+def snapshot_columns(tiering: TieringRules, allocation: AllocationRules | None) -> dict[str, Column]:
+    """Every snapshot column the rule files read: declared fields and order columns."""
+    own = allocation.fields if allocation is not None else {}
+    cols: dict[str, Column] = {}
+    for name, spec in {**tiering.fields, **own}.items():
+        allowed: tuple[str, ...] = ()
+        if spec.type == "category":
+            allowed = tuple(spec.values or ())
+        elif spec.type == "tier":
+            allowed = tiering.all_tiers()
+        cols[name] = Column(name, spec, allowed)
+    for p in allocation.products if allocation is not None else ():
+        order = p.spec.order_column
+        if order and order not in cols:
+            cols[order] = Column(order, FieldSpec(type="integer", min=0))
+    return cols
 
 
 def load_rules(tiering: Path, allocation: Path) -> tuple[TieringRules, AllocationRules]:

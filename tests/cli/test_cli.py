@@ -1,0 +1,162 @@
+"""The command line end to end: exit codes, whole outputs, files written, nothing half-written."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from allocator import runner
+from allocator.cli import main
+
+TINY = Path(__file__).parent / "fixtures" / "tiny"
+
+TINY_TABLE = """\
+tiny · period 2026Q1 · seed 7 · 6 clients
+base
+product ┃ ladder      ┃ tier ┃ clients ┃ ordered ┃ entitled ┃ allocated ┃  fill ┃ stock-out
+━━━━━━━━╇━━━━━━━━━━━━━╇━━━━━━╇━━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━━╇━━━━━━━━━━━╇━━━━━━━╇━━━━━━━━━━
+p1      │ shops       │ A    │       2 │       7 │        5 │         4 │ 57.1% │      0.0%
+p1      │ shops       │ B    │       2 │       4 │        2 │         1 │ 25.0% │      0.0%
+p1      │ shops       │ C    │       2 │       4 │        2 │         2 │ 50.0% │      0.0%
+p1      │ reserve     │      │         │         │          │         1 │       │          
+p1      │ unallocated │      │         │         │          │         0 │       │          
+wrote out/ (tiers.csv, quotas.csv, summary.csv, manifest.json)
+"""
+
+
+@pytest.fixture
+def tiny(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the tiny scenario in a temporary working directory."""
+    shutil.copytree(TINY, tmp_path / "tiny")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path / "tiny"
+
+
+def test_run_prints_the_per_tier_table_and_writes_every_file(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "tiny/scenario.yaml", "--out", "out"]) == 0
+    out, err = capsys.readouterr()
+    assert (out, err) == (TINY_TABLE, "")
+    written = sorted(p.name for p in Path("out").iterdir())
+    assert written == ["manifest.json", "quotas.csv", "summary.csv", "tiers.csv", "timings.json"]
+    assert Path("out/quotas.csv").read_text() == (
+        "client_id,product,ladder,tier,ordered,entitled,excluded_by,quota\n"
+        "c1,p1,shops,A,5,3,,2\n"
+        "c2,p1,shops,A,2,2,,2\n"
+        "c3,p1,shops,B,4,2,,1\n"
+        "c4,p1,shops,B,0,0,,0\n"
+        "c5,p1,shops,C,1,1,,1\n"
+        "c6,p1,shops,C,3,1,,1\n"
+    )
+    assert Path("out/tiers.csv").read_text() == (
+        "client_id,ladder,previous_tier,placed_tier,tier,placed_by,adjustments,move_limit\n"
+        "c1,shops,,A,A,big,,\n"
+        "c2,shops,,A,A,big,,\n"
+        "c3,shops,,B,B,mid,,\n"
+        "c4,shops,,B,B,mid,,\n"
+        "c5,shops,,C,C,,,\n"
+        "c6,shops,,C,C,,,\n"
+    )
+    assert Path("out/summary.csv").read_text() == (
+        "product,line,ladder,tier,clients,ordered,entitled,allocated,fill_rate,stockout_rate,min_quota,max_quota,note\n"
+        "p1,tier,shops,A,2,7,5,4,0.5714,0.0000,2,2,\n"
+        "p1,tier,shops,B,2,4,2,1,0.2500,0.0000,0,1,\n"
+        "p1,tier,shops,C,2,4,2,2,0.5000,0.0000,1,1,\n"
+        "p1,reserve,,,,,,1,,,,,held for managers\n"
+        'p1,unallocated,,,,,,0,,,,,"supply 8, available 7"\n'
+    )
+
+
+def test_manifest_records_provenance(tiny: Path) -> None:
+    import hashlib
+    import json
+
+    assert main(["run", "tiny/scenario.yaml", "--out", "out"]) == 0
+    manifest = json.loads(Path("out/manifest.json").read_text())
+    sha = hashlib.sha256((tiny / "clients.csv").read_bytes()).hexdigest()
+    assert manifest["inputs"]["snapshot"] == {"file": "clients.csv", "rows": 6, "sha256": sha}
+    assert manifest["seed"] == 7 and manifest["period"] == "2026Q1"
+    assert manifest["products"] == [
+        {"allocated": 7, "available": 7, "product": "p1", "reserve": 1, "reserve_owner": "managers", "supply": 8, "unallocated": 0}
+    ]
+    assert set(manifest["outputs"]) == {"quotas.csv", "summary.csv", "tiers.csv"}
+
+
+def test_same_inputs_and_seed_give_byte_identical_files(tiny: Path) -> None:
+    assert main(["run", "tiny/scenario.yaml", "--out", "first"]) == 0
+    assert main(["run", "tiny/scenario.yaml", "--out", "second"]) == 0
+    for name in ("tiers.csv", "quotas.csv", "summary.csv", "manifest.json"):
+        assert Path("first", name).read_bytes() == Path("second", name).read_bytes(), name
+
+
+def test_shuffled_snapshot_rows_give_the_same_files(tiny: Path) -> None:
+    assert main(["run", "tiny/scenario.yaml", "--out", "first"]) == 0
+    lines = (tiny / "clients.csv").read_text().splitlines()
+    (tiny / "clients.csv").write_text("\n".join([lines[0], *reversed(lines[1:])]) + "\n")
+    assert main(["run", "tiny/scenario.yaml", "--out", "second"]) == 0
+    for name in ("tiers.csv", "quotas.csv", "summary.csv"):
+        assert Path("first", name).read_bytes() == Path("second", name).read_bytes(), name
+
+
+def test_bad_snapshot_exits_2_and_keeps_previous_outputs(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "tiny/scenario.yaml", "--out", "out"]) == 0
+    before = {p.name: p.read_bytes() for p in Path("out").iterdir()}
+    (tiny / "clients.csv").write_text("client_id,volume,order_p1\nc1,-3,1\nc2,abc,1\nc1,5,1\n")
+    capsys.readouterr()
+    assert main(["run", "tiny/scenario.yaml", "--out", "out"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == (
+        "tiny/clients.csv: row 2, column volume: -3 is below the minimum 0\n"
+        "tiny/clients.csv: row 3, column volume: 'abc' is not a number\n"
+        "tiny/clients.csv: row 4, column client_id: duplicate client id 'c1' (first on row 2)\n"
+    )
+    assert {p.name: p.read_bytes() for p in Path("out").iterdir()} == before
+    assert sorted(p.name for p in Path(".").iterdir()) == ["out", "tiny"]
+
+
+def test_bad_rule_file_exits_2_without_traceback(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = (tiny / "tiering.yaml").read_text().replace("{gte: 100}", "{gte: 100, gt=: 5}")
+    (tiny / "tiering.yaml").write_text(text)
+    assert main(["run", "tiny/scenario.yaml", "--out", "out"]) == 2
+    out, err = capsys.readouterr()
+    assert err == (
+        "tiny/tiering.yaml:8:41: placement[0] (id=big).when.volume.gt=: "
+        "unknown operator 'gt='; did you mean 'gt'?\n"
+    )
+    assert not Path("out").exists()
+
+
+def test_validate_ok_lists_each_file(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "tiny/tiering.yaml", "tiny/allocation.yaml", "tiny/scenario.yaml"]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert out == (
+        "tiny/tiering.yaml: ok (tiering: 1 ladders, 2 placement rules, 0 adjustments)\n"
+        "tiny/allocation.yaml: ok (allocation: 1 products, checked against tiny/tiering.yaml)\n"
+        "tiny/scenario.yaml: ok (scenario 'tiny': 0 variants, snapshot checked)\n"
+    )
+
+
+def test_internal_error_exits_3_with_a_hint(tiny: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(runner, "tier_clients", broken)
+    assert main(["run", "tiny/scenario.yaml", "--out", "out"]) == 3
+    out, err = capsys.readouterr()
+    assert err == (
+        "allocator: internal error: RuntimeError: boom\n"
+        "this is a bug in allocator; run again with --debug for the traceback and report it\n"
+    )
+    assert main(["--debug", "run", "tiny/scenario.yaml", "--out", "out"]) == 3
+    assert "Traceback (most recent call last)" in capsys.readouterr().err
+    assert not Path("out").exists()
+
+
+def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["frobnicate"])
+    assert exc.value.code == 2
+    assert "allocator: error: argument command: invalid choice: 'frobnicate'" in capsys.readouterr().err
