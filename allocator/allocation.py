@@ -112,7 +112,9 @@ def allocate_product(
         claim = [_min(e, c) if c is not None else e for e, c in zip(entitled, caps, strict=True)]
         floors = _floors(entitled, claim, ordered, spec.min_per_client)
         if sum(floors) > available:
-            notes.append(f"min_per_client {spec.min_per_client} not applied: {sum(floors)} needed, {available} available")
+            notes.append(
+                f"min_per_client {spec.min_per_client} not applied: {sum(floors)} needed, {available} available"
+            )
             floors = [0] * n
         quotas = _apportion(entitled, claim, floors, available, settings.rounding, keys)
         entitled_out: list[int | None] = list(claim)
@@ -122,7 +124,9 @@ def allocate_product(
         claim = [0 if w == 0 else c for w, c in zip(weights, caps, strict=True)]
         floors = _floors(weights, claim, ordered, spec.min_per_client)
         if sum(floors) > available:
-            notes.append(f"min_per_client {spec.min_per_client} not applied: {sum(floors)} needed, {available} available")
+            notes.append(
+                f"min_per_client {spec.min_per_client} not applied: {sum(floors)} needed, {available} available"
+            )
             floors = [0] * n
         quotas = _apportion(weights, claim, floors, available, settings.rounding, keys)
         entitled_out = list(claim)
@@ -146,8 +150,16 @@ def allocate_product(
         }
     )
     return ProductResult(
-        spec.id, settings.supply, reserve, settings.reserve_owner, available, allocated, available - allocated, frame,
-        amounts, tuple(notes),
+        spec.id,
+        settings.supply,
+        reserve,
+        settings.reserve_owner,
+        available,
+        allocated,
+        available - allocated,
+        frame,
+        amounts,
+        tuple(notes),
     )
 
 
@@ -184,7 +196,13 @@ def _apportion(
 
 
 def _priority(
-    ladders: list[str], tiers: list[str], product: ProductRules, caps: list[int | None], available: int, method: str, keys: list[int]
+    ladders: list[str],
+    tiers: list[str],
+    product: ProductRules,
+    caps: list[int | None],
+    available: int,
+    method: str,
+    keys: list[int],
 ) -> list[int]:
     ranks: dict[int, list[int]] = {}
     for i, (lad, t) in enumerate(zip(ladders, tiers, strict=True)):
@@ -193,7 +211,13 @@ def _priority(
     left = available
     for rank in sorted(r for r in ranks if r >= 0):
         members = ranks[rank]
-        part = apportion([1] * len(members), left, caps=[caps[i] for i in members], method=method, tiebreak=[keys[i] for i in members])
+        part = apportion(
+            [1] * len(members),
+            left,
+            caps=[caps[i] for i in members],
+            method=method,
+            tiebreak=[keys[i] for i in members],
+        )
         for i, q in zip(members, part, strict=True):
             quotas[i] = q
         left -= sum(part)
@@ -201,7 +225,12 @@ def _priority(
 
 
 def _tier_amounts(
-    product: ProductRules, settings: Settings, ladders: list[str], tiers: list[str], caps: list[int | None], available: int
+    product: ProductRules,
+    settings: Settings,
+    ladders: list[str],
+    tiers: list[str],
+    caps: list[int | None],
+    available: int,
 ) -> tuple[list[int], dict[tuple[str, str], int]]:
     spec = product.spec
     present = sorted(set(ladders), key=list(product.window).index) if ladders else []

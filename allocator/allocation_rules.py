@@ -24,7 +24,12 @@ _POLICY_KEYS = {
     "priority": set(),
     "tier_amounts": {"target", "shape"},
 }
-_ONLY_FOR = {"per_client": ("per_tier", "tier_amounts"), "weights": ("weighted",), "target": ("tier_amounts",), "shape": ("tier_amounts",)}
+_ONLY_FOR = {
+    "per_client": ("per_tier", "tier_amounts"),
+    "weights": ("weighted",),
+    "target": ("tier_amounts",),
+    "shape": ("tier_amounts",),
+}
 
 
 @dataclass(frozen=True)
@@ -89,7 +94,9 @@ def load_allocation(file: Path, tiering: TieringRules) -> AllocationRules:
         pid = raw.get("id")
         if isinstance(pid, str):
             if pid in seen:
-                problems.append(doc.problem((*path, "id"), f"duplicate product id '{pid}' (first at products[{seen[pid]}])"))
+                problems.append(
+                    doc.problem((*path, "id"), f"duplicate product id '{pid}' (first at products[{seen[pid]}])")
+                )
             seen[pid] = i
         order = raw.get("order_column")
         if isinstance(order, str) and (order in tiering.names or order in own_fields):
@@ -104,14 +111,18 @@ def load_allocation(file: Path, tiering: TieringRules) -> AllocationRules:
         for key in ("per_client", "weights")
         if key in raw
     }
-    windows = {i: _window(doc, raw.get("window"), ("products", i, "window"), tiering, problems) for i, raw, _ in compiled}
+    windows = {
+        i: _window(doc, raw.get("window"), ("products", i, "window"), tiering, problems) for i, raw, _ in compiled
+    }
     for i, raw, _ in compiled:
         split = raw.get("ladder_split")
         if isinstance(split, dict):
             for lad in split:
                 if lad not in tiering.ladders:
                     hint = did_you_mean(str(lad), tiering.ladders)
-                    problems.append(doc.problem(("products", i, "ladder_split", lad), f"unknown ladder '{lad}'{hint}", key=True))
+                    problems.append(
+                        doc.problem(("products", i, "ladder_split", lad), f"unknown ladder '{lad}'{hint}", key=True)
+                    )
     raise_problems(problems)
     model = loaded.model
     assert model is not None
@@ -187,10 +198,10 @@ def _check_reserve(doc: Document, raw: dict[str, Any], path: PathT, problems: li
     if isinstance(reserve, dict) and ("share" in reserve) == ("amount" in reserve):
         problems.append(doc.problem((*path, "reserve"), "give exactly one of 'share' or 'amount'"))
     supply = raw.get("supply")
-    if isinstance(reserve, dict) and isinstance(reserve.get("amount"), int) and isinstance(supply, int):
-        if reserve["amount"] > supply:
-            msg = f"reserve amount {reserve['amount']} is above the supply {supply}"
-            problems.append(doc.problem((*path, "reserve", "amount"), msg))
+    amount = reserve.get("amount") if isinstance(reserve, dict) else None
+    if isinstance(amount, int) and isinstance(supply, int) and amount > supply:
+        msg = f"reserve amount {amount} is above the supply {supply}"
+        problems.append(doc.problem((*path, "reserve", "amount"), msg))
 
 
 def resolve_table(
@@ -200,7 +211,11 @@ def resolve_table(
         return None
     nested = [isinstance(v, dict) for v in raw.values()]
     if any(nested) and not all(nested):
-        problems.append(doc.problem(path, "give one value per tier ({A: 5, ...}) or one mapping per ladder ({city: {A: 5, ...}}), not both"))
+        problems.append(
+            doc.problem(
+                path, "give one value per tier ({A: 5, ...}) or one mapping per ladder ({city: {A: 5, ...}}), not both"
+            )
+        )
         return None
     if all(nested):
         rows = {}
@@ -245,7 +260,9 @@ def _fmt(x: Fraction) -> str:
     return str(x.numerator) if x.denominator == 1 else str(float(x))
 
 
-def _window(doc: Document, raw: Any, path: PathT, tiering: TieringRules, problems: list[Problem]) -> dict[str, tuple[str, ...]]:
+def _window(
+    doc: Document, raw: Any, path: PathT, tiering: TieringRules, problems: list[Problem]
+) -> dict[str, tuple[str, ...]]:
     full = dict(tiering.ladders)
     if not isinstance(raw, dict):
         return full

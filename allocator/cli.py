@@ -31,6 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="tier the clients and allocate every product of a scenario")
     r.add_argument("scenario", type=Path, metavar="SCENARIO")
     r.add_argument("--out", type=Path, default=None, metavar="DIR", help="output folder (default: out/<scenario name>)")
+    sc = sub.add_parser("schema", help="write JSON Schemas of the file formats, for editors")
+    sc.add_argument("--out", type=Path, default=Path("docs/schema"), metavar="DIR")
     return parser
 
 
@@ -46,6 +48,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from allocator.commands import run
 
             return run(args.scenario, args.out)
+        if args.command == "schema":
+            from allocator.commands import schema
+
+            return schema(args.out)
     except AllocatorError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_USER

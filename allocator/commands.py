@@ -12,18 +12,23 @@ from rich.table import Table
 from allocator.allocation_rules import load_allocation
 from allocator.errors import AllocatorError, RuleFileError
 from allocator.files import display_path, kind_of, read_model
-from allocator.models import AllocationFile
+from allocator.models import AllocationFile, TieringFile
 from allocator.runner import RunResult, run_scenario, slug, write_outputs
 from allocator.scenarios import BASE, load_scenario
 from allocator.snapshots import load_snapshot
 from allocator.tiering_rules import TieringRules, load_tiering
 
 
-def console() -> Console:
-    """Rich on a terminal; plain, wide text when the output is a file or a pipe."""
+def emit(*items: object) -> None:
+    """Print with rich: styled on a terminal; plain, wide, without trailing blanks elsewhere."""
     if sys.stdout.isatty():
-        return Console()
-    return Console(width=200, no_color=True, highlight=False, soft_wrap=True)
+        Console().print(*items)
+        return
+    con = Console(width=200, no_color=True, highlight=False, soft_wrap=True)
+    with con.capture() as cap:
+        for item in items:
+            con.print(item)
+    sys.stdout.write("".join(line.rstrip() + "\n" for line in cap.get().splitlines()))
 
 
 def validate(files: list[Path]) -> int:
@@ -37,11 +42,15 @@ def validate(files: list[Path]) -> int:
             kind = kinds[f]
             if kind == "tiering":
                 tiering = load_tiering(f)
-                ok.append(f"{display_path(f)}: ok (tiering: {len(tiering.ladders)} ladders, "
-                          f"{len(tiering.placement)} placement rules, {len(tiering.adjust)} adjustments)")
+                ok.append(
+                    f"{display_path(f)}: ok (tiering: {len(tiering.ladders)} ladders, "
+                    f"{len(tiering.placement)} placement rules, {len(tiering.adjust)} adjustments)"
+                )
             elif kind == "allocation" and tiering is not None:
                 a = load_allocation(f, tiering)
-                ok.append(f"{display_path(f)}: ok (allocation: {len(a.products)} products, checked against {tiering.file})")
+                ok.append(
+                    f"{display_path(f)}: ok (allocation: {len(a.products)} products, checked against {tiering.file})"
+                )
             elif kind == "allocation":
                 loaded = read_model(f, AllocationFile, "allocation")
                 if loaded.problems:
@@ -50,9 +59,10 @@ def validate(files: list[Path]) -> int:
             elif kind == "scenario":
                 s = load_scenario(f)
                 load_snapshot(s.snapshot, display_path(s.snapshot), s.columns())
-                ok.append(f"{display_path(f)}: ok (scenario '{s.spec.name}': {len(s.variants) - 1} variants, snapshot checked)")
+                n = len(s.variants) - 1
+                ok.append(f"{display_path(f)}: ok (scenario '{s.spec.name}': {n} variants, snapshot checked)")
             else:
-                read_model(f, AllocationFile, "tiering, allocation or scenario")
+                read_model(f, TieringFile, "tiering")
         except AllocatorError as exc:
             errors.append(str(exc))
     for line in ok:
@@ -73,9 +83,9 @@ def run(scenario: Path, out: Path | None) -> int:
 
 
 def print_run(result: RunResult, target: Path) -> None:
-    con = console()
     s = result.scenario
-    con.print(f"{s.spec.name} · period {s.spec.period} · seed {s.spec.seed} · {result.tiers.height} clients")
+    items: list[object] = []
+    items.append(f"{s.spec.name} · period {s.spec.period} · seed {s.spec.seed} · {result.tiers.height} clients")
     for variant in result.variants:
         title = "base" if variant.name == BASE else f"variant: {variant.name}"
         table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
@@ -86,8 +96,25 @@ def print_run(result: RunResult, target: Path) -> None:
                 table.add_row(row["product"], row["ladder"], row["tier"], *_nums(row))
             else:
                 table.add_row(row["product"], row["line"], "", "", "", "", str(row["allocated"]), "", "", style="dim")
-        con.print(table)
-    con.print(f"wrote {display_path(target)}/ (tiers.csv, quotas.csv, summary.csv, manifest.json)")
+        items.append(table)
+    items.append(f"wrote {display_path(target)}/ (tiers.csv, quotas.csv, summary.csv, manifest.json)")
+    emit(*items)
+
+
+def schema(out: Path) -> int:
+    """Write one JSON Schema per file kind (tiering, allocation, scenario) into `out`."""
+    import json
+
+    from allocator.models import MODELS
+
+    out.mkdir(parents=True, exist_ok=True)
+    for kind, model in MODELS.items():
+        target = out / f"{kind}.schema.json"
+        body = model.model_json_schema()
+        body["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        target.write_text(json.dumps(body, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        print(f"wrote {display_path(target)}")
+    return 0
 
 
 def _nums(row: dict[str, object]) -> list[str]:
@@ -97,8 +124,14 @@ def _nums(row: dict[str, object]) -> list[str]:
     def num(x: object) -> str:
         return str(x) if x is not None else "-"
 
-    return [num(row["clients"]), num(row["ordered"]), num(row["entitled"]), num(row["allocated"]),
-            pct(row["fill_rate"]), pct(row["stockout_rate"])]
+    return [
+        num(row["clients"]),
+        num(row["ordered"]),
+        num(row["entitled"]),
+        num(row["allocated"]),
+        pct(row["fill_rate"]),
+        pct(row["stockout_rate"]),
+    ]
 
 
 __all__ = ["pl", "run", "validate"]

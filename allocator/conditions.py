@@ -19,7 +19,7 @@ ORDERED_OPS = {"lt", "lte", "gt", "gte", "between"}
 COMBINATORS = ("all", "any", "not")
 
 Scalar = int | float | str
-Kind = Literal["number", "integer", "category", "tier", "text"]
+Kind = Literal["number", "integer", "category", "tier", "text", "any"]
 
 
 @dataclass(frozen=True)
@@ -95,9 +95,7 @@ def _parse_mapping(raw: Any, names: Mapping[str, FieldKind], path: PathT, issues
     return parts[0] if len(parts) == 1 else All(tuple(parts))
 
 
-def _parse_field(
-    name: str, value: Any, kind: FieldKind, path: PathT, issues: list[Issue]
-) -> Iterator[Cond]:
+def _parse_field(name: str, value: Any, kind: FieldKind, path: PathT, issues: list[Issue]) -> Iterator[Cond]:
     if not isinstance(value, dict):
         checked = _operand(value, kind, "eq", path, issues)
         if checked is not None:
@@ -124,6 +122,8 @@ def _operand(
             issues.append((path, f"is_null takes true or false, got {_show(value)}", False))
             return None
         return value
+    if kind.kind == "any":  # the field's own declaration is broken and reported there
+        return None
     if op in ORDERED_OPS and kind.kind not in ("number", "integer"):
         issues.append((path, f"'{op}' compares numbers, but this field is a {kind.kind}", True))
         return None
@@ -173,7 +173,7 @@ def _show(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
-        return "a list"
+        return "a list" if value else "an empty list"
     if isinstance(value, str):
         return f"'{value}'"
     return repr(value)

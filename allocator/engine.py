@@ -20,7 +20,7 @@ from typing import Any
 
 import durable.engine as _durable
 
-from allocator.conditions import All, Any_, Compare, Cond, Not
+from allocator.conditions import All, Any_, Cond, Not
 
 CHUNK = 1000
 CATCH_ALL = "~none"

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from allocator.conditions import did_you_mean
 from allocator.errors import RuleFileError
 from allocator.models import MODELS
 from allocator.validation import pydantic_problems
@@ -33,7 +35,7 @@ def display_path(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
-        return str(path)
+        return os.path.normpath(path)
 
 
 def read_model(path: Path, model: type[M], kind: str) -> Loaded[M]:
@@ -49,16 +51,23 @@ def read_model(path: Path, model: type[M], kind: str) -> Loaded[M]:
         raise RuleFileError(_render([doc.problem((), f"expected a {kind} file (a mapping with 'kind: {kind}')")]))
     found = data.get("kind")
     if found != kind:
-        if isinstance(found, str) and found in MODELS:
-            msg = f"this is a {found} file, but a {kind} file is needed here"
+        if "kind" not in data:
+            msg = f"missing required key 'kind' (one of {', '.join(MODELS)})"
+        elif isinstance(found, str) and found in MODELS:
+            msg = f"this is {_a(found)} file, but {_a(kind)} file is needed here"
         else:
-            msg = f"expected 'kind: {kind}'"
+            shown = f"'{found}'" if isinstance(found, str) else repr(found)
+            msg = f"{shown} is not one of {', '.join(MODELS)}{did_you_mean(str(found), MODELS)}"
         where = ("kind",) if "kind" in data else ()
         raise RuleFileError(_render([doc.problem(where, msg)]))
     try:
         return Loaded(path, doc, model.model_validate(data), [], sha)
     except ValidationError as exc:
         return Loaded(path, doc, None, pydantic_problems(exc, doc, model), sha)
+
+
+def _a(word: str) -> str:
+    return ("an " if word[:1] in "aeiou" else "a ") + word
 
 
 def kind_of(path: Path) -> str | None:

@@ -22,8 +22,19 @@ import polars as pl
 from allocator.allocation import ProductResult
 
 SUMMARY_COLUMNS = [
-    "product", "line", "ladder", "tier", "clients", "ordered", "entitled", "allocated",
-    "fill_rate", "stockout_rate", "min_quota", "max_quota", "note",
+    "product",
+    "line",
+    "ladder",
+    "tier",
+    "clients",
+    "ordered",
+    "entitled",
+    "allocated",
+    "fill_rate",
+    "stockout_rate",
+    "min_quota",
+    "max_quota",
+    "note",
 ]
 
 
@@ -52,23 +63,40 @@ def summarize(results: Sequence[ProductResult], ladders: dict[str, tuple[str, ..
         for s in stats:
             rows.append(
                 {
-                    "product": res.product, "line": "tier", "ladder": s["ladder"], "tier": s["tier"],
+                    "product": res.product,
+                    "line": "tier",
+                    "ladder": s["ladder"],
+                    "tier": s["tier"],
                     "clients": s["clients"],
                     "ordered": s["ordered"] if has_orders else None,
-                    "entitled": s["entitled"], "allocated": s["allocated"],
+                    "entitled": s["entitled"],
+                    "allocated": s["allocated"],
                     "fill_rate": _rate(s["allocated"], s["ordered"]) if has_orders else None,
                     "stockout_rate": _rate(s["stocked_out"], s["ordering"]) if has_orders else None,
-                    "min_quota": s["min_quota"], "max_quota": s["max_quota"], "note": "",
+                    "min_quota": s["min_quota"],
+                    "max_quota": s["max_quota"],
+                    "note": "",
                 }
             )
         if res.reserve:
             rows.append(_line(res.product, "reserve", res.reserve, f"held for {res.reserve_owner}"))
-        rows.append(_line(res.product, "unallocated", res.unallocated, f"supply {res.supply}, available {res.available}"))
+        rows.append(
+            _line(res.product, "unallocated", res.unallocated, f"supply {res.supply}, available {res.available}")
+        )
     schema = {
-        "product": pl.String, "line": pl.String, "ladder": pl.String, "tier": pl.String,
-        "clients": pl.Int64, "ordered": pl.Int64, "entitled": pl.Int64, "allocated": pl.Int64,
-        "fill_rate": pl.Float64, "stockout_rate": pl.Float64, "min_quota": pl.Int64,
-        "max_quota": pl.Int64, "note": pl.String,
+        "product": pl.String,
+        "line": pl.String,
+        "ladder": pl.String,
+        "tier": pl.String,
+        "clients": pl.Int64,
+        "ordered": pl.Int64,
+        "entitled": pl.Int64,
+        "allocated": pl.Int64,
+        "fill_rate": pl.Float64,
+        "stockout_rate": pl.Float64,
+        "min_quota": pl.Int64,
+        "max_quota": pl.Int64,
+        "note": pl.String,
     }
     return pl.DataFrame(rows, schema=schema)
 

@@ -75,8 +75,13 @@ def _manifest(result: RunResult, variant: VariantResult) -> dict[str, object]:
         },
         "products": [
             {
-                "product": p.product, "supply": p.supply, "reserve": p.reserve, "reserve_owner": p.reserve_owner,
-                "available": p.available, "allocated": p.allocated, "unallocated": p.unallocated,
+                "product": p.product,
+                "supply": p.supply,
+                "reserve": p.reserve,
+                "reserve_owner": p.reserve_owner,
+                "available": p.available,
+                "allocated": p.allocated,
+                "unallocated": p.unallocated,
             }
             for p in variant.products
         ],

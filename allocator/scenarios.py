@@ -11,7 +11,7 @@ from allocator.allocation import Settings, default_settings
 from allocator.allocation_rules import AllocationRules, load_allocation, resolve_table
 from allocator.conditions import did_you_mean
 from allocator.errors import RuleFileError
-from allocator.files import raise_problems, read_model
+from allocator.files import display_path, raise_problems, read_model
 from allocator.models import FieldSpec, ScenarioFile, Variant
 from allocator.snapshots import Column
 from allocator.tiering_rules import TieringRules, load_tiering
@@ -71,7 +71,7 @@ def load_scenario(path: Path) -> Scenario:
             target = base / value
             if not target.is_file():
                 what = "is a directory, not a file" if target.is_dir() else "no such file"
-                problems.append(doc.problem((key,), f"{what}: {target}"))
+                problems.append(doc.problem((key,), f"{what}: {display_path(target)}"))
             paths[key] = target
     raise_problems(problems)
     spec = loaded.model
@@ -89,7 +89,9 @@ def load_scenario(path: Path) -> Scenario:
     return Scenario(doc.file, loaded.sha256, spec, paths["snapshot"], tiering, allocation, variants)
 
 
-def _variants(doc: Document, spec: ScenarioFile, scenario_rules: tuple[TieringRules, AllocationRules]) -> dict[str, dict[str, Settings]]:
+def _variants(
+    doc: Document, spec: ScenarioFile, scenario_rules: tuple[TieringRules, AllocationRules]
+) -> dict[str, dict[str, Settings]]:
     """Settings per product for the base and each variant; raise listing every bad reference."""
     tiering, allocation = scenario_rules
     problems: list[Problem] = []

@@ -7,6 +7,8 @@ a value that cannot be used is an error, not a silent skip.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +39,9 @@ def _read(path: Path, display: str) -> tuple[pl.DataFrame, int]:
         if suffix == ".parquet":
             return pl.read_parquet(path), 1
         if suffix in (".csv", ".txt"):
-            return pl.read_csv(path, infer_schema=False, encoding="utf8"), 2
+            raw = path.read_bytes()
+            _check_text(raw, display)
+            return pl.read_csv(raw, infer_schema=False), 2
     except FileNotFoundError:
         raise SnapshotError(f"{display}: no such file") from None
     except IsADirectoryError:
@@ -48,6 +52,34 @@ def _read(path: Path, display: str) -> tuple[pl.DataFrame, int]:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SnapshotError(f"{display}: cannot be read as {suffix[1:].upper()}: {first}") from None
     raise SnapshotError(f"{display}: unknown snapshot format '{suffix}'; use .csv or .parquet")
+
+
+def _check_text(raw: bytes, display: str) -> None:
+    """UTF-8, and as many values in every row as in the header: polars would pad short rows."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        row = raw[: exc.start].count(b"\n") + 1
+        raise SnapshotError(
+            f"{display}: row {row}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})"
+        ) from None
+    if not text.strip():
+        return
+    if '"' in text:
+        counts = [len(record) for record in csv.reader(io.StringIO(text))]
+    else:
+        counts = [line.count(",") + 1 if line else 0 for line in text.removesuffix("\n").split("\n")]
+    width = counts[0]
+    bad = [(i + 1, n) for i, n in enumerate(counts) if n != width]
+    if bad:
+        row, n = bad[0]
+        what = "an empty line" if n == 0 else f"{n} values"
+        more = _more(len(bad) - 1)
+        raise SnapshotError(f"{display}: row {row}: {what}, but the header has {width} columns{more}")
+
+
+def _more(n: int) -> str:
+    return "" if n == 0 else f" ({n} more row like this)" if n == 1 else f" ({n} more rows like this)"
 
 
 def load_snapshot(path: Path, display: str, columns: Mapping[str, Column]) -> pl.DataFrame:
@@ -76,7 +108,7 @@ def load_snapshot(path: Path, display: str, columns: Mapping[str, Column]) -> pl
         out.append(_column(df, col, problems))
     if problems:
         problems.sort(key=lambda p: (p[0], p[1]))
-        lines = [f"{display}: row {r}, column {c}: {m}" + (f" ({n} more rows like this)" if n else "") for r, c, m, n in problems]
+        lines = [f"{display}: row {r}, column {c}: {m}{_more(n)}" for r, c, m, n in problems]
         if len(lines) > MAX_MESSAGES:
             lines = [*lines[:MAX_MESSAGES], f"{display}: ... and {len(lines) - MAX_MESSAGES} more problems"]
         raise SnapshotError("\n".join(lines))
@@ -87,7 +119,9 @@ def _dtype(spec: FieldSpec) -> type[pl.DataType]:
     return {"number": pl.Float64, "integer": pl.Int64}.get(spec.type, pl.String)
 
 
-def _report(df: pl.DataFrame, bad: pl.Series, column: str, message: str, problems: list[tuple[int, str, str, int]]) -> None:
+def _report(
+    df: pl.DataFrame, bad: pl.Series, column: str, message: str, problems: list[tuple[int, str, str, int]]
+) -> None:
     rows = df.filter(bad)
     if rows.height:
         first = rows.row(0, named=True)
@@ -130,10 +164,16 @@ def _column(df: pl.DataFrame, col: Column, problems: list[tuple[int, str, str, i
             frac = (values.is_not_null() & finite & (values.round(0) != values)).fill_null(False)
             _report(df, frac, name, "{value} is not a whole number", problems)
         if spec.min is not None:
-            _report(df, (values < spec.min).fill_null(False), name, "{value} is below the minimum " + _num(spec.min), problems)
+            below = (finite & (values < spec.min)).fill_null(False)
+            _report(df, below, name, "{value} is below the minimum " + _num(spec.min), problems)
         if spec.max is not None:
-            _report(df, (values > spec.max).fill_null(False), name, "{value} is above the maximum " + _num(spec.max), problems)
-        clean = values.set(~finite | (values.round(0) != values).fill_null(False), None) if spec.type == "integer" else values
+            above = (finite & (values > spec.max)).fill_null(False)
+            _report(df, above, name, "{value} is above the maximum " + _num(spec.max), problems)
+        clean = (
+            values.set(~finite | (values.round(0) != values).fill_null(False), None)
+            if spec.type == "integer"
+            else values
+        )
         return (clean.cast(pl.Int64, strict=False) if spec.type == "integer" else clean).alias(name)
     text = s.cast(pl.String)
     if col.allowed:

@@ -14,7 +14,7 @@ from allocator.conditions import Cond, FieldKind, did_you_mean, equals_value, pa
 from allocator.expressions import Col, Expr, ExpressionError, columns_of, parse_expression
 from allocator.files import raise_problems, read_model
 from allocator.models import FieldSpec, TieringFile
-from allocator.yamlio import Document, Problem
+from allocator.yamlio import Document, PathT, Problem
 
 RESERVED = ("client_id", "ladder", "tier")
 
@@ -84,7 +84,9 @@ def check_fields(doc: Document, raw: Any, prefix: tuple[str, ...], problems: lis
         if kind == "category" and not spec.get("values"):
             problems.append(doc.problem(path, "a category field needs 'values', the list of allowed values"))
         if kind != "category" and "values" in spec:
-            problems.append(doc.problem((*path, "values"), f"'values' applies to category fields, not {kind}", key=True))
+            problems.append(
+                doc.problem((*path, "values"), f"'values' applies to category fields, not {kind}", key=True)
+            )
         if kind not in ("number", "integer"):
             for key in ("min", "max"):
                 if key in spec:
@@ -104,10 +106,7 @@ def load_tiering(path: Path) -> TieringRules:
     fields = data.get("fields") if isinstance(data.get("fields"), dict) else {}
     ladders, by = _check_ladders(doc, data.get("ladders"), fields, problems)
     all_tiers = tuple(dict.fromkeys(t for ts in ladders.values() for t in ts))
-    names = {
-        n: field_kind(FieldSpec.model_validate(s), all_tiers) if _valid_spec(s) else FieldKind("text")
-        for n, s in fields.items()
-    }
+    names = {n: raw_field_kind(s, all_tiers) for n, s in fields.items()}
     derive = _check_derive(doc, data.get("derive"), names, problems)
     names.update({n: FieldKind("number") for n in derive})
     ids: dict[str, tuple[str, int]] = {}
@@ -147,12 +146,17 @@ def load_tiering(path: Path) -> TieringRules:
     )
 
 
-def _valid_spec(spec: Any) -> bool:
-    try:
-        FieldSpec.model_validate(spec)
-    except ValueError:
-        return False
-    return True
+def raw_field_kind(spec: Any, all_tiers: tuple[str, ...]) -> FieldKind:
+    """A field's kind from its `type` alone, so one bad key elsewhere in the spec misleads nothing."""
+    kind = spec.get("type") if isinstance(spec, dict) else None
+    if kind == "category":
+        values = spec.get("values")
+        return FieldKind("category", tuple(str(v) for v in values) if isinstance(values, list) else ())
+    if kind == "tier":
+        return FieldKind("tier", all_tiers)
+    if kind in ("number", "integer", "text"):
+        return FieldKind(kind)
+    return FieldKind("any")
 
 
 def _check_ladders(
@@ -201,14 +205,12 @@ def _check_ladders(
             hint = did_you_mean(name, values) or f"; {by} takes " + ", ".join(values)
             problems.append(doc.problem(("ladders", name), f"no client has {by} '{name}'{hint}", key=True))
     for v in values:
-        if v not in ladders:
+        if v not in raw:
             problems.append(doc.problem(("ladders",), f"{by} value '{v}' has no ladder"))
     return ladders, by
 
 
-def _check_derive(
-    doc: Document, raw: Any, names: dict[str, FieldKind], problems: list[Problem]
-) -> dict[str, Expr]:
+def _check_derive(doc: Document, raw: Any, names: dict[str, FieldKind], problems: list[Problem]) -> dict[str, Expr]:
     out: dict[str, Expr] = {}
     if not isinstance(raw, dict):
         return out
@@ -279,11 +281,10 @@ def _rules(
         applies = _ladders_of(doc, rule, cond, ladders, by, path, problems)
         tier = rule.get("tier")
         if section == "placement" and isinstance(tier, str):
-            for lad in applies:
-                if tier not in ladders[lad]:
-                    hint = did_you_mean(tier, ladders[lad]) or "; its tiers are " + ", ".join(ladders[lad])
-                    problems.append(doc.problem((*path, "tier"), f"tier '{tier}' is not on ladder '{lad}'{hint}"))
-        if cond is not None and not issues and isinstance(rid, str):
+            every = tuple(dict.fromkeys(t for ts in ladders.values() for t in ts))
+            problems.extend(tier_problems(doc, (*path, "tier"), tier, {lad: ladders[lad] for lad in applies}, every))
+        complete = isinstance(tier, str) if section == "placement" else True
+        if cond is not None and not issues and isinstance(rid, str) and complete:
             out.append((rule, applies, cond))
     return out
 
@@ -311,17 +312,29 @@ def _ladders_of(
     return tuple(ladders)
 
 
+def tier_problems(
+    doc: Document, path: PathT, tier: str, ladders: dict[str, tuple[str, ...]], every: tuple[str, ...]
+) -> list[Problem]:
+    """`tier` must be on each of these ladders; a tier on no ladder at all is reported once."""
+    if ladders and tier not in every:
+        hint = did_you_mean(tier, every) or "; expected one of " + ", ".join(every)
+        return [doc.problem(path, f"unknown tier '{tier}'{hint}")]
+    out = []
+    for lad, tiers in ladders.items():
+        if tier not in tiers:
+            hint = did_you_mean(tier, tiers) or "; its tiers are " + ", ".join(tiers)
+            out.append(doc.problem(path, f"tier '{tier}' is not on ladder '{lad}'{hint}"))
+    return out
+
+
 def _check_default(
     doc: Document, raw: Any, ladders: dict[str, tuple[str, ...]], problems: list[Problem]
 ) -> dict[str, str]:
     out = {name: tiers[-1] for name, tiers in ladders.items()}
     if isinstance(raw, str):
-        for name, tiers in ladders.items():
-            if raw not in tiers:
-                hint = did_you_mean(raw, tiers) or "; its tiers are " + ", ".join(tiers)
-                problems.append(doc.problem(("default_tier",), f"tier '{raw}' is not on ladder '{name}'{hint}"))
-            else:
-                out[name] = raw
+        every = tuple(dict.fromkeys(t for ts in ladders.values() for t in ts))
+        problems.extend(tier_problems(doc, ("default_tier",), raw, ladders, every))
+        out.update({name: raw for name, tiers in ladders.items() if raw in tiers})
     elif isinstance(raw, dict):
         for name, tier in raw.items():
             if name not in ladders:

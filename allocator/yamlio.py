@@ -10,6 +10,7 @@ validation error on `placement[1].when.volume` can name its line and column.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 MAX_FILE_BYTES = 1_000_000
 MAX_DEPTH = 32
 MAX_NODES = 100_000
+
+_PLAIN = re.compile(r"[^\s'\".\[\]]+")
 
 PathKey = str | int
 PathT = tuple[PathKey, ...]
@@ -72,9 +75,9 @@ class Document:
         """The value at `path`, or None when the path does not exist."""
         node: Any = self.data
         for k in path:
-            if isinstance(node, dict) and isinstance(k, str) and k in node:
-                node = node[k]
-            elif isinstance(node, list) and isinstance(k, int) and 0 <= k < len(node):
+            in_dict = isinstance(node, dict) and isinstance(k, str) and k in node
+            in_list = isinstance(node, list) and isinstance(k, int) and 0 <= k < len(node)
+            if in_dict or in_list:
                 node = node[k]
             else:
                 return None
@@ -90,7 +93,8 @@ class Document:
                 if isinstance(item, dict) and isinstance(item.get("id"), str):
                     out += f" (id={item['id']})"
             else:
-                out += ("." if out else "") + k
+                word = k if _PLAIN.fullmatch(k) else "'" + k.replace("'", "''") + "'"
+                out += ("." if out else "") + word
         return out
 
     def problem(self, path: PathT, message: str, *, key: bool = False) -> Problem:
@@ -105,6 +109,10 @@ class YamlError(Exception):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("\n".join(p.render() for p in problems))
         self.problems = problems
+
+
+def _tag(tag: str) -> str:
+    return "!!" + tag.removeprefix(_TAG) if tag.startswith(_TAG) else tag
 
 
 class _Builder:
@@ -130,7 +138,7 @@ class _Builder:
             return self.scalar(node)
         if isinstance(node, SequenceNode):
             if node.tag != _TAG + "seq":
-                self.fail(node, f"YAML tag '{node.tag}' is not allowed in a rule file")
+                self.fail(node, f"YAML tag '{_tag(node.tag)}' is not allowed in a rule file")
                 return None
             return [self.build(n, (*path, i), depth + 1) for i, n in enumerate(node.value)]
         if isinstance(node, MappingNode):
@@ -140,7 +148,7 @@ class _Builder:
 
     def scalar(self, node: ScalarNode) -> Any:
         if node.tag not in _SCALAR_TAGS:
-            self.fail(node, f"YAML tag '{node.tag}' is not allowed in a rule file")
+            self.fail(node, f"YAML tag '{_tag(node.tag)}' is not allowed in a rule file")
             return None
         if node.tag == _TAG + "timestamp":
             return str(node.value)
@@ -151,7 +159,7 @@ class _Builder:
 
     def mapping(self, node: MappingNode, path: PathT, depth: int) -> dict[str, Any]:
         if node.tag != _TAG + "map":
-            self.fail(node, f"YAML tag '{node.tag}' is not allowed in a rule file")
+            self.fail(node, f"YAML tag '{_tag(node.tag)}' is not allowed in a rule file")
             return {}
         out: dict[str, Any] = {}
         for key_node, value_node in self._pairs(node):
@@ -200,6 +208,9 @@ def load_yaml_text(text: str, file: str) -> Document:
         mark = exc.problem_mark or exc.context_mark
         where = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         what = exc.problem or exc.context or "not valid YAML"
+        ctx = exc.context_mark
+        if exc.problem and exc.context and ctx is not None and ctx is not mark:
+            what += f" ({exc.context} that starts at line {ctx.line + 1}, column {ctx.column + 1})"
         raise YamlError([Problem(file, where[0], where[1], "", f"not valid YAML: {what}")]) from None
     except yaml.YAMLError as exc:
         raise YamlError([Problem(file, 0, 0, "", f"not valid YAML: {exc}")]) from None

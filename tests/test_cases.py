@@ -28,7 +28,7 @@ def _cases(kind: str) -> list[Any]:
     out = []
     for path in sorted((CASES / kind).glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        cases = data["cases"] if "cases" in data else [data]
+        cases = data.get("cases", [data])
         for i, case in enumerate(cases):
             name = path.stem if len(cases) == 1 else f"{path.stem}-{case.get('name', i)}"
             out.append(pytest.param(case, id=name))
@@ -48,7 +48,9 @@ def _write_files(tmp: Path, files: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("case", _cases("errors"))
-def test_error_case(case: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_error_case(
+    case: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     _write_files(tmp_path, case["files"])
     monkeypatch.chdir(tmp_path)
     code = main(["validate", *case["validate"]])
@@ -81,4 +83,3 @@ def test_tiering_case(case: dict[str, Any], tmp_path: Path) -> None:
         for cid, row in case["expected"].items()
     }
     assert got == expected
-

@@ -20,8 +20,8 @@ product ┃ ladder      ┃ tier ┃ clients ┃ ordered ┃ entitled ┃ alloca
 p1      │ shops       │ A    │       2 │       7 │        5 │         4 │ 57.1% │      0.0%
 p1      │ shops       │ B    │       2 │       4 │        2 │         1 │ 25.0% │      0.0%
 p1      │ shops       │ C    │       2 │       4 │        2 │         2 │ 50.0% │      0.0%
-p1      │ reserve     │      │         │         │          │         1 │       │          
-p1      │ unallocated │      │         │         │          │         0 │       │          
+p1      │ reserve     │      │         │         │          │         1 │       │
+p1      │ unallocated │      │         │         │          │         0 │       │
 wrote out/ (tiers.csv, quotas.csv, summary.csv, manifest.json)
 """
 
@@ -78,7 +78,15 @@ def test_manifest_records_provenance(tiny: Path) -> None:
     assert manifest["inputs"]["snapshot"] == {"file": "clients.csv", "rows": 6, "sha256": sha}
     assert manifest["seed"] == 7 and manifest["period"] == "2026Q1"
     assert manifest["products"] == [
-        {"allocated": 7, "available": 7, "product": "p1", "reserve": 1, "reserve_owner": "managers", "supply": 8, "unallocated": 0}
+        {
+            "allocated": 7,
+            "available": 7,
+            "product": "p1",
+            "reserve": 1,
+            "reserve_owner": "managers",
+            "supply": 8,
+            "unallocated": 0,
+        }
     ]
     assert set(manifest["outputs"]) == {"quotas.csv", "summary.csv", "tiers.csv"}
 
@@ -120,10 +128,9 @@ def test_bad_rule_file_exits_2_without_traceback(tiny: Path, capsys: pytest.Capt
     text = (tiny / "tiering.yaml").read_text().replace("{gte: 100}", "{gte: 100, gt=: 5}")
     (tiny / "tiering.yaml").write_text(text)
     assert main(["run", "tiny/scenario.yaml", "--out", "out"]) == 2
-    out, err = capsys.readouterr()
+    _, err = capsys.readouterr()
     assert err == (
-        "tiny/tiering.yaml:8:41: placement[0] (id=big).when.volume.gt=: "
-        "unknown operator 'gt='; did you mean 'gt'?\n"
+        "tiny/tiering.yaml:8:41: placement[0] (id=big).when.volume.gt=: unknown operator 'gt='; did you mean 'gt'?\n"
     )
     assert not Path("out").exists()
 
@@ -139,13 +146,15 @@ def test_validate_ok_lists_each_file(tiny: Path, capsys: pytest.CaptureFixture[s
     )
 
 
-def test_internal_error_exits_3_with_a_hint(tiny: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_internal_error_exits_3_with_a_hint(
+    tiny: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
     monkeypatch.setattr(runner, "tier_clients", broken)
     assert main(["run", "tiny/scenario.yaml", "--out", "out"]) == 3
-    out, err = capsys.readouterr()
+    _, err = capsys.readouterr()
     assert err == (
         "allocator: internal error: RuntimeError: boom\n"
         "this is a bug in allocator; run again with --debug for the traceback and report it\n"

@@ -25,7 +25,9 @@ cat_value = st.sampled_from(CATS)
 
 def compares() -> st.SearchStrategy[Compare]:
     num = st.one_of(
-        st.tuples(st.sampled_from(["eq", "ne", "lt", "lte", "gt", "gte"]), number_value).map(lambda t: Compare("v", *t)),
+        st.tuples(st.sampled_from(["eq", "ne", "lt", "lte", "gt", "gte"]), number_value).map(
+            lambda t: Compare("v", *t)
+        ),
         st.lists(number_value, min_size=1, max_size=3).flatmap(
             lambda xs: st.sampled_from(["in", "not_in"]).map(lambda op: Compare("v", op, tuple(xs)))
         ),
@@ -39,7 +41,11 @@ def compares() -> st.SearchStrategy[Compare]:
         ),
         st.booleans().map(lambda b: Compare("m", "is_null", b)),
     )
-    return st.one_of(num, cat, st.sampled_from(["eq", "gte", "lt"]).flatmap(lambda op: number_value.map(lambda x: Compare("w", op, x))))
+    return st.one_of(
+        num,
+        cat,
+        st.sampled_from(["eq", "gte", "lt"]).flatmap(lambda op: number_value.map(lambda x: Compare("w", op, x))),
+    )
 
 
 conditions: st.SearchStrategy[Cond] = st.recursive(
