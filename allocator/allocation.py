@@ -10,21 +10,29 @@ of its order and `max_per_client`; then the policy decides:
 - `priority`: tiers are served best first (rank by rank across ladders), equal shares within.
 - `tier_amounts`: one amount per (ladder, tier), non-increasing, total optimal for `target`.
 
-Supply left once every claim is met is reported as `unallocated`, never dropped.
+Everything is column-wise: clients with the same (ladder, tier, claim, floor) are
+interchangeable, so apportionment runs on those groups, and only the units left for exactly
+tied clients are handed out one by one, by tie-break key. Supply left once every claim is met is
+reported as `unallocated`, never dropped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+import numpy as np
 import polars as pl
 
 from allocator.allocation_rules import AllocationRules, ProductRules
-from allocator.apportion import apportion, tiebreak_keys
+from allocator.apportion import Group, apportion, apportion_groups
+from allocator.conditions import fields_of
 from allocator.engine import Rule, all_matches
+from allocator.grouping import representatives
+from allocator.tiebreak import U64, product_keys
 from allocator.tier_amounts import TierDemand, solve_tier_amounts
+
+KEY = ["ladder", "tier", "claim", "floor"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,18 @@ class Settings:
 
 
 @dataclass(frozen=True)
+class Context:
+    """What every product of a run shares: rule inputs, tiers, tie-break hashes, seed, period."""
+
+    table: pl.DataFrame  # snapshot + derived values + ladder, sorted by client_id
+    tiers: pl.DataFrame  # tiers.csv, same order
+    hashes: U64
+    seed: int
+    period: str
+    mode: str = "grouped"
+
+
+@dataclass(frozen=True)
 class ProductResult:
     product: str
     supply: int
@@ -48,7 +68,7 @@ class ProductResult:
     available: int
     allocated: int
     unallocated: int
-    quotas: pl.DataFrame  # client_id, product, ladder, tier, ordered, entitled, cap, excluded_by, quota
+    quotas: pl.DataFrame  # client_id, product, ladder, tier, ordered, entitled, excluded_by, quota
     tier_amounts: dict[tuple[str, str], int] | None = None
     notes: tuple[str, ...] = ()
 
@@ -74,81 +94,113 @@ def reserve_of(settings: Settings) -> int:
     return 0
 
 
-def allocate_product(
-    product: ProductRules,
-    settings: Settings,
-    table: pl.DataFrame,
-    tiers: pl.DataFrame,
-    *,
-    seed: int,
-    period: str,
-) -> ProductResult:
-    """Quotas for one product: `table` has the rule inputs, `tiers` the tier of each client (same order)."""
+def excluded_by(product: ProductRules, ctx: Context) -> pl.Series:
+    """The first eligibility rule that excludes each client (null: eligible), via the engine."""
+    if not product.eligible:
+        return pl.Series("excluded_by", [None] * ctx.tiers.height, dtype=pl.String)
+    rules = [Rule(e.id, e.cond) for e in product.eligible]
+    conds = [r.cond for r in rules]
+    needed = sorted(set().union(*(fields_of(c) for c in conds)))
+    table = ctx.table.with_columns(ctx.tiers["tier"]).select(needed)
+    label = f"eligible-{product.id}"
+    if ctx.mode == "exact":
+        return pl.Series(
+            "excluded_by", [h[0] if h else None for h in all_matches(label, rules, table.to_dicts())], dtype=pl.String
+        )
+    group, reps = representatives(ctx.table.with_columns(ctx.tiers["tier"]), conds)
+    firsts = [h[0] if h else None for h in all_matches(label, rules, table[reps].to_dicts())]
+    return pl.Series("excluded_by", firsts, dtype=pl.String).gather(group)
+
+
+def _tier_table(values: dict[str, dict[str, int]] | dict[str, dict[str, Fraction]], name: str) -> pl.DataFrame:
+    rows = [(lad, t, v) for lad, row in values.items() for t, v in row.items()]
+    dtype = pl.Int64 if all(isinstance(v, int) for _, _, v in rows) else pl.Object
+    return pl.DataFrame(rows, schema={"ladder": pl.String, "tier": pl.String, name: dtype}, orient="row")
+
+
+def allocate_product(product: ProductRules, settings: Settings, ctx: Context) -> ProductResult:
+    """Quotas for one product, for every client of the run."""
     spec = product.spec
-    ids = tiers["client_id"].to_list()
-    ladders = tiers["ladder"].to_list()
-    tier_list = tiers["tier"].to_list()
-    n = len(ids)
-    excluded_by: list[str | None] = [None] * n
-    if product.eligible:
-        facts = table.with_columns(tiers["tier"]).to_dicts()
-        rules = [Rule(e.id, e.cond) for e in product.eligible]
-        for i, hits in enumerate(all_matches(f"eligible-{spec.id}", rules, facts)):
-            excluded_by[i] = hits[0] if hits else None
-    ordered: list[int | None] = table[spec.order_column].to_list() if spec.order_column else [None] * n
-    in_window = [t in product.window.get(lad, ()) for lad, t in zip(ladders, tier_list, strict=True)]
-    caps: list[int | None] = []
-    for i in range(n):
-        cap = _min(ordered[i], spec.max_per_client)
-        caps.append(0 if excluded_by[i] is not None or not in_window[i] else cap)
+    t = ctx.table
+    n = t.height
+    window = pl.DataFrame(
+        [(lad, tier) for lad, tiers in product.window.items() for tier in tiers],
+        schema={"ladder": pl.String, "tier": pl.String},
+        orient="row",
+    ).with_columns(pl.lit(True).alias("in_window"))
+    ordered = t[spec.order_column].cast(pl.Int64) if spec.order_column else pl.Series([None] * n, dtype=pl.Int64)
+    df = (
+        ctx.tiers.select("client_id", "ladder", "tier")
+        .with_columns(
+            ordered.alias("ordered"),
+            excluded_by(product, ctx),
+            pl.Series("_key", product_keys(ctx.hashes, ctx.seed, ctx.period, spec.id)),
+        )
+        .join(window, on=["ladder", "tier"], how="left", maintain_order="left")
+    )
+    cap = pl.min_horizontal(pl.col("ordered"), pl.lit(spec.max_per_client, dtype=pl.Int64))
+    blocked = pl.col("excluded_by").is_not_null() | pl.col("in_window").is_null()
+    df = df.with_columns(pl.when(blocked).then(0).otherwise(cap).alias("cap"))
     reserve = reserve_of(settings)
     available = settings.supply - reserve
-    keys = tiebreak_keys(seed, period, spec.id, ids)
-    amounts = None
     notes: list[str] = []
-    if spec.policy == "per_tier":
-        assert settings.entitlement is not None
-        entitled = [settings.entitlement[lad][t] for lad, t in zip(ladders, tier_list, strict=True)]
-        claim = [_min(e, c) if c is not None else e for e, c in zip(entitled, caps, strict=True)]
-        floors = _floors(entitled, claim, ordered, spec.min_per_client)
-        if sum(floors) > available:
-            notes.append(
-                f"min_per_client {spec.min_per_client} not applied: {sum(floors)} needed, {available} available"
+    amounts = None
+    if spec.policy in ("per_tier", "weighted"):
+        if spec.policy == "per_tier":
+            assert settings.entitlement is not None
+            weights: dict[tuple[str, str], Fraction] = {
+                (lad, tier): Fraction(v) for lad, row in settings.entitlement.items() for tier, v in row.items()
+            }
+        else:
+            assert product.weights is not None
+            weights = {(lad, tier): v for lad, row in product.weights.items() for tier, v in row.items()}
+        positive = pl.DataFrame(
+            [(lad, tier, w > 0, int(w) if spec.policy == "per_tier" else None) for (lad, tier), w in weights.items()],
+            schema={"ladder": pl.String, "tier": pl.String, "_pos": pl.Boolean, "_ent": pl.Int64},
+            orient="row",
+        )
+        df = df.join(positive, on=["ladder", "tier"], how="left", maintain_order="left")
+        claim = pl.min_horizontal(pl.col("_ent"), pl.col("cap")) if spec.policy == "per_tier" else pl.col("cap")
+        df = df.with_columns(pl.when(pl.col("_pos")).then(claim).otherwise(0).alias("claim"))
+        floor = pl.lit(0, dtype=pl.Int64)
+        if spec.min_per_client:
+            wants = (
+                pl.col("_pos")
+                & (pl.col("ordered").is_null() | (pl.col("ordered") > 0))
+                & (pl.col("claim").is_null() | (pl.col("claim") > 0))
             )
-            floors = [0] * n
-        quotas = _apportion(entitled, claim, floors, available, settings.rounding, keys)
-        entitled_out: list[int | None] = list(claim)
-    elif spec.policy == "weighted":
-        assert product.weights is not None
-        weights = [product.weights[lad][t] for lad, t in zip(ladders, tier_list, strict=True)]
-        claim = [0 if w == 0 else c for w, c in zip(weights, caps, strict=True)]
-        floors = _floors(weights, claim, ordered, spec.min_per_client)
-        if sum(floors) > available:
-            notes.append(
-                f"min_per_client {spec.min_per_client} not applied: {sum(floors)} needed, {available} available"
-            )
-            floors = [0] * n
-        quotas = _apportion(weights, claim, floors, available, settings.rounding, keys)
-        entitled_out = list(claim)
+            floor = pl.when(wants).then(pl.min_horizontal(pl.lit(spec.min_per_client), pl.col("claim"))).otherwise(0)
+        df = df.with_columns(floor.cast(pl.Int64).alias("floor"))
+        needed = int(df["floor"].sum())
+        if needed > available:
+            notes.append(f"min_per_client {spec.min_per_client} not applied: {needed} needed, {available} available")
+            df = df.with_columns(pl.lit(0, dtype=pl.Int64).alias("floor"))
+        quota = _apportion_frame(df, weights, available, settings.rounding)
+        df = df.with_columns(quota, pl.col("claim").alias("entitled"))
     elif spec.policy == "priority":
-        quotas = _priority(ladders, tier_list, product, caps, available, settings.rounding, keys)
-        entitled_out = list(caps)
+        df = df.with_columns(pl.col("cap").alias("claim"), pl.lit(0, dtype=pl.Int64).alias("floor"))
+        df = df.with_columns(_priority(df, product, available, settings.rounding), pl.col("cap").alias("entitled"))
     else:
-        quotas, amounts = _tier_amounts(product, settings, ladders, tier_list, caps, available)
-        entitled_out = [_min(amounts[(lad, t)], c) for lad, t, c in zip(ladders, tier_list, caps, strict=True)]
-    allocated = sum(quotas)
-    frame = pl.DataFrame(
-        {
-            "client_id": ids,
-            "product": [spec.id] * n,
-            "ladder": ladders,
-            "tier": tier_list,
-            "ordered": pl.Series(ordered, dtype=pl.Int64),
-            "entitled": pl.Series(entitled_out, dtype=pl.Int64),
-            "excluded_by": pl.Series(excluded_by, dtype=pl.String),
-            "quota": pl.Series(quotas, dtype=pl.Int64),
-        }
+        amounts = _tier_amounts(df, product, settings, available)
+        table = pl.DataFrame(
+            [(lad, tier, a) for (lad, tier), a in amounts.items()],
+            schema={"ladder": pl.String, "tier": pl.String, "_amount": pl.Int64},
+            orient="row",
+        )
+        df = df.join(table, on=["ladder", "tier"], how="left", maintain_order="left")
+        got = pl.min_horizontal(pl.col("_amount").fill_null(0), pl.col("cap"))
+        df = df.with_columns(got.alias("quota"), got.alias("entitled"))
+    frame = df.select(
+        "client_id",
+        pl.lit(spec.id).alias("product"),
+        "ladder",
+        "tier",
+        "ordered",
+        pl.col("entitled").cast(pl.Int64),
+        "excluded_by",
+        pl.col("quota").cast(pl.Int64),
     )
+    allocated = int(frame["quota"].sum())
     return ProductResult(
         spec.id,
         settings.supply,
@@ -163,111 +215,84 @@ def allocate_product(
     )
 
 
-def _min(a: int | None, b: int | None) -> int | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return min(a, b)
-
-
-def _floors(
-    weights: Sequence[int | Fraction], caps: list[int | None], ordered: list[int | None], min_per_client: int | None
-) -> list[int]:
-    """`min_per_client` for every client with a claim (positive weight, and an order if orders are known)."""
-    if not min_per_client:
-        return [0] * len(weights)
-    out = []
-    for w, c, o in zip(weights, caps, ordered, strict=True):
-        claims = w > 0 and (o is None or o > 0) and c != 0
-        out.append(0 if not claims else min_per_client if c is None else min(min_per_client, c))
-    return out
-
-
-def _apportion(
-    weights: Sequence[int | Fraction],
-    caps: list[int | None],
-    floors: list[int],
-    available: int,
-    method: str,
-    keys: list[int],
-) -> list[int]:
-    return apportion(list(weights), available, caps=caps, floors=floors, method=method, tiebreak=keys)
-
-
-def _priority(
-    ladders: list[str],
-    tiers: list[str],
-    product: ProductRules,
-    caps: list[int | None],
-    available: int,
-    method: str,
-    keys: list[int],
-) -> list[int]:
-    ranks: dict[int, list[int]] = {}
-    for i, (lad, t) in enumerate(zip(ladders, tiers, strict=True)):
-        ranks.setdefault(product.window[lad].index(t) if t in product.window.get(lad, ()) else -1, []).append(i)
-    quotas = [0] * len(tiers)
-    left = available
-    for rank in sorted(r for r in ranks if r >= 0):
-        members = ranks[rank]
-        part = apportion(
-            [1] * len(members),
-            left,
-            caps=[caps[i] for i in members],
-            method=method,
-            tiebreak=[keys[i] for i in members],
+def _apportion_frame(df: pl.DataFrame, weights: dict[tuple[str, str], Fraction], total: int, method: str) -> pl.Series:
+    """Quotas for the clients of `df` (columns ladder, tier, claim, floor, _key) sharing `total`."""
+    groups = df.group_by(KEY).agg(pl.len().alias("_n")).sort(KEY, nulls_last=True)
+    specs = [
+        Group(weights.get((lad, tier), Fraction(0)), count, claim, floor)
+        for lad, tier, claim, floor, count in groups.iter_rows()
+    ]
+    shares, extra = apportion_groups(specs, total, method)
+    groups = groups.with_columns(
+        pl.Series("_base", [s.base for s in shares], dtype=pl.Int64),
+        pl.Series("_tied", [s.tied for s in shares], dtype=pl.Int64),
+    )
+    out = df.join(groups, on=KEY, how="left", nulls_equal=True, maintain_order="left")
+    quota = out["_base"]
+    if extra:
+        # Within a group the first `tied` members by key are in the tie; across groups, the
+        # lowest keys (then client ids) among those get one more unit each.
+        ranked = out.with_row_index("_i").filter(pl.col("_tied") > 0)
+        ranked = ranked.with_columns(pl.col("_key").rank("ordinal").over(KEY).alias("_r")).filter(
+            pl.col("_r") <= pl.col("_tied")
         )
-        for i, q in zip(members, part, strict=True):
-            quotas[i] = q
-        left -= sum(part)
-    return quotas
+        winners = ranked.sort("_key", "client_id").head(extra)["_i"].to_numpy()
+        values = quota.to_numpy().copy()
+        values[winners] += 1
+        quota = pl.Series(values)
+    return quota.alias("quota")
+
+
+def _priority(df: pl.DataFrame, product: ProductRules, total: int, method: str) -> pl.Series:
+    """Serve tiers best first, rank by rank across ladders; equal shares within a rank."""
+    rank_of = pl.DataFrame(
+        [(lad, tier, i) for lad, tiers in product.window.items() for i, tier in enumerate(tiers)],
+        schema={"ladder": pl.String, "tier": pl.String, "_rank": pl.Int64},
+        orient="row",
+    )
+    ranked = df.with_row_index("_i").join(rank_of, on=["ladder", "tier"], how="left", maintain_order="left")
+    values = np.zeros(df.height, dtype=np.int64)
+    left = total
+    for rank in sorted(r for r in ranked["_rank"].unique().to_list() if r is not None):
+        part = ranked.filter(pl.col("_rank") == rank)
+        ones = {(lad, tier): Fraction(1) for lad, tier in part.select("ladder", "tier").unique().iter_rows()}
+        quota = _apportion_frame(part, ones, left, method)
+        values[part["_i"].to_numpy()] = quota.to_numpy()
+        left -= int(quota.sum())
+    return pl.Series("quota", values)
 
 
 def _tier_amounts(
-    product: ProductRules,
-    settings: Settings,
-    ladders: list[str],
-    tiers: list[str],
-    caps: list[int | None],
-    available: int,
-) -> tuple[list[int], dict[tuple[str, str], int]]:
+    df: pl.DataFrame, product: ProductRules, settings: Settings, available: int
+) -> dict[tuple[str, str], int]:
     spec = product.spec
-    present = sorted(set(ladders), key=list(product.window).index) if ladders else []
+    present = [lad for lad in product.window if lad in set(df["ladder"].unique().to_list())]
     split = spec.ladder_split or {}
     if len(present) > 1:
         shares = apportion([Fraction(str(split.get(lad, 0))) for lad in present], available, method="hamilton")
     else:
         shares = [available] * len(present)
+    hist = df.group_by("ladder", "tier", "cap").agg(pl.len().alias("n"))
     amounts: dict[tuple[str, str], int] = {}
     for lad, share in zip(present, shares, strict=True):
         window = product.window[lad]
-        hist: dict[str, dict[int | None, int]] = {t: {} for t in window}
-        for la, t, c in zip(ladders, tiers, caps, strict=True):
-            if la == lad and t in hist:
-                hist[t][c] = hist[t].get(c, 0) + 1
-        ent = settings.entitlement[lad] if settings.entitlement else None
+        caps: dict[str, dict[int | None, int]] = {t: {} for t in window}
+        for _, tier, cap, count in hist.filter(pl.col("ladder") == lad).iter_rows():
+            if tier in caps:
+                caps[tier][cap] = count
+        ent = settings.entitlement[lad] if settings.entitlement and spec.shape == "entitlement" else None
         result = solve_tier_amounts(
-            [TierDemand(t, hist[t]) for t in window],
+            [TierDemand(t, caps[t]) for t in window],
             share,
             target=spec.target,
             shape=spec.shape,
-            entitlement=[ent[t] for t in window] if ent and spec.shape == "entitlement" else None,
+            entitlement=[ent[t] for t in window] if ent else None,
             max_amount=spec.max_per_client,
         )
         amounts.update({(lad, t): a for t, a in zip(window, result.amounts, strict=True)})
-    quotas = [_min(amounts.get((lad, t), 0), c) or 0 for lad, t, c in zip(ladders, tiers, caps, strict=True)]
-    return quotas, amounts
+    return amounts
 
 
-def allocate(
-    rules: AllocationRules,
-    table: pl.DataFrame,
-    tiers: pl.DataFrame,
-    settings: dict[str, Settings],
-    *,
-    seed: int,
-    period: str,
-) -> list[ProductResult]:
+def allocate(rules: AllocationRules, ctx: Context, settings: dict[str, Settings]) -> list[ProductResult]:
     """Every product's quotas, in file order."""
-    return [allocate_product(p, settings[p.id], table, tiers, seed=seed, period=period) for p in rules.products]
+    return [allocate_product(p, settings[p.id], ctx) for p in rules.products]

@@ -10,12 +10,13 @@ from pathlib import Path
 import polars as pl
 
 from allocator import __version__
-from allocator.allocation import ProductResult, allocate
+from allocator.allocation import Context, ProductResult, allocate
 from allocator.files import display_path
 from allocator.outputs import sha256_file, summarize, write_atomically, write_csv, write_json
 from allocator.scenarios import BASE, Scenario, load_scenario
 from allocator.snapshots import load_snapshot
-from allocator.tiering import tier_clients
+from allocator.tiebreak import client_hashes
+from allocator.tiering import Mode, tier_clients
 
 
 @dataclass(frozen=True)
@@ -39,22 +40,27 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "variant"
 
 
-def run_scenario(path: Path) -> RunResult:
-    """Load, check, tier and allocate the scenario and each of its variants."""
+def run_scenario(path: Path, mode: Mode = "grouped") -> RunResult:
+    """Load, check, tier and allocate the scenario and each of its variants.
+
+    `mode` is how conditions reach the engine: `grouped` (one client per group of clients whose
+    conditions all agree) or `exact` (every client); both give the same result.
+    """
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     scenario = load_scenario(path)
     snapshot = load_snapshot(scenario.snapshot, display_path(scenario.snapshot), scenario.columns())
     timings["load"] = time.perf_counter() - t0
     t1 = time.perf_counter()
-    table, tiers = tier_clients(scenario.tiering, snapshot)
+    table, tiers = tier_clients(scenario.tiering, snapshot, mode)
     timings["tier"] = time.perf_counter() - t1
     t2 = time.perf_counter()
+    ctx = Context(
+        table, tiers, client_hashes(tiers["client_id"].to_list()), scenario.spec.seed, scenario.spec.period, mode
+    )
     variants = []
     for name, settings in scenario.variants.items():
-        products = allocate(
-            scenario.allocation, table, tiers, settings, seed=scenario.spec.seed, period=scenario.spec.period
-        )
+        products = allocate(scenario.allocation, ctx, settings)
         variants.append(VariantResult(name, products, summarize(products, scenario.tiering.ladders)))
     timings["allocate"] = time.perf_counter() - t2
     return RunResult(scenario, table, tiers, variants, timings)

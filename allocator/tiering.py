@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import polars as pl
 
 from allocator.conditions import All, Compare, Cond
 from allocator.engine import Rule, all_matches, first_match
 from allocator.expressions import to_polars
+from allocator.grouping import representatives
 from allocator.tiering_rules import TieringRules
 
 LADDER = "ladder"
@@ -59,59 +61,110 @@ def rule_inputs(rules: TieringRules) -> list[str]:
     return [*rules.fields, *rules.derive, LADDER]
 
 
-def evaluate(rules: TieringRules, table: pl.DataFrame) -> list[Outcome]:
-    """Run placement and adjustments through the engine for each row of `table`."""
+Mode = Literal["grouped", "exact"]
+
+
+def evaluate(rules: TieringRules, table: pl.DataFrame, mode: Mode = "grouped") -> list[Outcome]:
+    """Run placement and adjustments through the engine: one outcome per row of `table`.
+
+    `grouped` posts one representative per group of clients whose atomic conditions all agree
+    (see grouping.py) and broadcasts its outcome; `exact` posts every client.
+    """
     placement, adjust = engine_rules(rules)
+    if mode == "grouped":
+        group, reps = representatives(table, [r.cond for r in (*placement, *adjust)], [LADDER])
+        outcomes = _run(rules, placement, adjust, table[reps])
+        return [outcomes[g] for g in group.to_list()]
+    return _run(rules, placement, adjust, table)
+
+
+def _run(rules: TieringRules, placement: list[Rule], adjust: list[Rule], table: pl.DataFrame) -> list[Outcome]:
     facts = table.select(rule_inputs(rules)).to_dicts()
     placed = first_match("placement", placement, facts) if placement else [None] * len(facts)
     hits = all_matches("adjust", adjust, facts) if adjust else [[] for _ in facts]
     return [Outcome(p, tuple(h)) for p, h in zip(placed, hits, strict=True)]
 
 
+def _adjusted(rules: TieringRules, ladder: str, outcome: Outcome) -> tuple[str, int]:
+    """The placed tier and the rank after every adjustment, each step kept on the ladder."""
+    tiers = rules.ladders[ladder]
+    placed = next(r.tier for r in rules.placement if r.id == outcome.placed_by) if outcome.placed_by else None
+    placed = placed or rules.default_tier[ladder]
+    rank = tiers.index(placed)
+    steps = {r.id: r.steps for r in rules.adjust}
+    for rid in outcome.adjustments:
+        rank = min(max(rank + steps[rid], 0), len(tiers) - 1)
+    return placed, rank
+
+
 def assign_tiers(rules: TieringRules, table: pl.DataFrame, outcomes: Sequence[Outcome]) -> pl.DataFrame:
-    """Tiers from engine outcomes: placed tier, adjusted tier, then the move limits.
+    """Tiers from engine outcomes: placed tier, adjusted tier, then the move limits, column-wise.
 
     Returns client_id, ladder, previous_tier, placed_tier, tier, placed_by, adjustments, move_limit.
     """
-    tier_of = {r.id: r.tier for r in rules.placement}
-    steps_of = {r.id: r.steps for r in rules.adjust}
-    ladders = table[LADDER].to_list()
-    previous = table[rules.current_field].to_list() if rules.current_field else [None] * table.height
-    placed_tiers, final, limits, prev_out = [], [], [], []
-    for lad, out, prev in zip(ladders, outcomes, previous, strict=True):
-        tiers = rules.ladders[lad]
-        placed = tier_of[out.placed_by] if out.placed_by else rules.default_tier[lad]
-        rank = tiers.index(placed)
-        for rid in out.adjustments:
-            rank = min(max(rank + steps_of[rid], 0), len(tiers) - 1)
-        limit = ""
-        if prev is not None and prev in tiers:
-            cur = tiers.index(prev)
-            if rules.max_up is not None and rank < cur - rules.max_up:
-                rank, limit = cur - rules.max_up, "max_up"
-            if rules.max_down is not None and rank > cur + rules.max_down:
-                rank, limit = cur + rules.max_down, "max_down"
-        elif prev is not None:
-            limit = f"previous tier {prev} is not on ladder {lad}"
-        placed_tiers.append(placed)
-        final.append(tiers[rank])
-        limits.append(limit)
-        prev_out.append(prev)
+    keys = pl.DataFrame(
+        {
+            LADDER: table[LADDER],
+            "placed_by": pl.Series([o.placed_by for o in outcomes], dtype=pl.String),
+            "adjustments": pl.Series([";".join(o.adjustments) for o in outcomes], dtype=pl.String),
+        }
+    )
+    combos = keys.unique(maintain_order=True)
+    placed_col, rank_col = [], []
+    for lad, pb, adj in combos.iter_rows():
+        placed, adjusted = _adjusted(rules, lad, Outcome(pb, tuple(adj.split(";")) if adj else ()))
+        placed_col.append(placed)
+        rank_col.append(adjusted)
+    combos = combos.with_columns(pl.Series("placed_tier", placed_col), pl.Series("_rank", rank_col, dtype=pl.Int64))
+    df = keys.join(combos, on=[LADDER, "placed_by", "adjustments"], how="left", nulls_equal=True, maintain_order="left")
+    prev = table[rules.current_field] if rules.current_field else pl.Series([None] * table.height, dtype=pl.String)
+    ranks = pl.DataFrame(
+        [(lad, t, i) for lad, ts in rules.ladders.items() for i, t in enumerate(ts)],
+        schema={LADDER: pl.String, "_prev": pl.String, "_cur": pl.Int64},
+        orient="row",
+    )
+    df = df.with_columns(prev.alias("_prev")).join(ranks, on=[LADDER, "_prev"], how="left", maintain_order="left")
+    up: pl.Expr | None = pl.col("_cur") - rules.max_up if rules.max_up is not None else None
+    down: pl.Expr | None = pl.col("_cur") + rules.max_down if rules.max_down is not None else None
+    rank = pl.col("_rank")
+    limited: pl.Expr = rank
+    limit: pl.Expr = pl.lit("")
+    if up is not None:
+        limited = pl.when(pl.col("_cur").is_not_null() & (rank < up)).then(up).otherwise(limited)
+        limit = pl.when(pl.col("_cur").is_not_null() & (rank < up)).then(pl.lit("max_up")).otherwise(limit)
+    if down is not None:
+        limited = pl.when(pl.col("_cur").is_not_null() & (rank > down)).then(down).otherwise(limited)
+        limit = pl.when(pl.col("_cur").is_not_null() & (rank > down)).then(pl.lit("max_down")).otherwise(limit)
+    not_on_ladder = pl.col("_prev").is_not_null() & pl.col("_cur").is_null()
+    limit = (
+        pl.when(not_on_ladder)
+        .then(pl.format("previous tier {} is not on ladder {}", pl.col("_prev"), pl.col(LADDER)))
+        .otherwise(limit)
+    )
+    df = df.with_columns(limited.alias("_final"), limit.alias("move_limit"))
+    tier_names = pl.DataFrame(
+        [(lad, i, t) for lad, ts in rules.ladders.items() for i, t in enumerate(ts)],
+        schema={LADDER: pl.String, "_final": pl.Int64, "tier": pl.String},
+        orient="row",
+    )
+    df = df.join(tier_names, on=[LADDER, "_final"], how="left", maintain_order="left")
     return pl.DataFrame(
         {
             "client_id": table["client_id"],
-            "ladder": ladders,
-            "previous_tier": pl.Series(prev_out, dtype=pl.String),
-            "placed_tier": placed_tiers,
-            "tier": final,
-            "placed_by": pl.Series([o.placed_by for o in outcomes], dtype=pl.String),
-            "adjustments": [";".join(o.adjustments) for o in outcomes],
-            "move_limit": limits,
+            "ladder": df[LADDER],
+            "previous_tier": df["_prev"],
+            "placed_tier": df["placed_tier"],
+            "tier": df["tier"],
+            "placed_by": df["placed_by"],
+            "adjustments": df["adjustments"],
+            "move_limit": df["move_limit"],
         }
     )
 
 
-def tier_clients(rules: TieringRules, clients: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+def tier_clients(
+    rules: TieringRules, clients: pl.DataFrame, mode: Mode = "grouped"
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The clients with derived columns and ladder, and their tiers."""
     table = with_derived(rules, clients)
-    return table, assign_tiers(rules, table, evaluate(rules, table))
+    return table, assign_tiers(rules, table, evaluate(rules, table, mode))
