@@ -72,7 +72,7 @@ def evaluate(rules: TieringRules, table: pl.DataFrame, mode: Mode = "grouped") -
     """
     placement, adjust = engine_rules(rules)
     if mode == "grouped":
-        group, reps = representatives(table, [r.cond for r in (*placement, *adjust)], [LADDER])
+        group, reps = representatives(table, [r.cond for r in (*placement, *adjust)])
         outcomes = _run(rules, placement, adjust, table[reps])
         return [outcomes[g] for g in group.to_list()]
     return _run(rules, placement, adjust, table)
