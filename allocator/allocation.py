@@ -18,10 +18,12 @@ reported as `unallocated`, never dropped.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from allocator.allocation_rules import AllocationRules, ProductRules
@@ -29,10 +31,8 @@ from allocator.apportion import Group, apportion, apportion_groups
 from allocator.conditions import fields_of
 from allocator.engine import Rule, all_matches
 from allocator.grouping import representatives
-from allocator.tiebreak import U64, product_keys
+from allocator.tiebreak import U64, client_hashes, product_keys
 from allocator.tier_amounts import TierDemand, solve_tier_amounts
-
-KEY = ["ladder", "tier", "claim", "floor"]
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,11 @@ class Settings:
 
 @dataclass(frozen=True)
 class Context:
-    """What every product of a run shares: rule inputs, tiers, tie-break hashes, seed, period."""
+    """What every product of a run shares: rule inputs, tiers, tie-break hashes, seed, period.
+
+    `cells` lists every (ladder, tier) of the tiering rules; `codes` gives each client's cell,
+    so per-tier tables become array look-ups instead of joins.
+    """
 
     table: pl.DataFrame  # snapshot + derived values + ladder, sorted by client_id
     tiers: pl.DataFrame  # tiers.csv, same order
@@ -57,10 +61,41 @@ class Context:
     seed: int
     period: str
     mode: str = "grouped"
+    cells: tuple[tuple[str, str], ...] = ()
+    codes: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    @classmethod
+    def build(
+        cls,
+        table: pl.DataFrame,
+        tiers: pl.DataFrame,
+        ladders: dict[str, tuple[str, ...]],
+        seed: int,
+        period: str,
+        mode: str,
+    ) -> Context:
+        cells = tuple((lad, t) for lad, ts in ladders.items() for t in ts)
+        index = pl.DataFrame(
+            [(lad, t, i) for i, (lad, t) in enumerate(cells)],
+            schema={"ladder": pl.String, "tier": pl.String, "_code": pl.Int64},
+            orient="row",
+        )
+        codes = tiers.select("ladder", "tier").join(index, on=["ladder", "tier"], how="left", maintain_order="left")
+        hashes = client_hashes(tiers["client_id"].to_list())
+        return cls(table, tiers, hashes, seed, period, mode, cells, codes["_code"].to_numpy())
+
+    def per_cell(self, values: Mapping[tuple[str, str], int], default: int = 0) -> npt.NDArray[np.int64]:
+        """Each client's value from a (ladder, tier) table."""
+        return np.array([values.get(c, default) for c in self.cells], dtype=np.int64)[self.codes]
+
+
+NONE = -1  # in integer arrays: no order column / no cap
 
 
 @dataclass(frozen=True)
 class ProductResult:
+    """One product's allocation: totals, and per client (in tiers order) the numbers behind it."""
+
     product: str
     supply: int
     reserve: int
@@ -68,9 +103,16 @@ class ProductResult:
     available: int
     allocated: int
     unallocated: int
-    quotas: pl.DataFrame  # client_id, product, ladder, tier, ordered, entitled, excluded_by, quota
+    columns: pl.DataFrame  # ordered, entitled, excluded_by, quota
+    tiers: pl.DataFrame
     tier_amounts: dict[tuple[str, str], int] | None = None
     notes: tuple[str, ...] = ()
+
+    @property
+    def quotas(self) -> pl.DataFrame:
+        """client_id, product, ladder, tier, ordered, entitled, excluded_by, quota."""
+        base = self.tiers.select("client_id", pl.lit(self.product).alias("product"), "ladder", "tier")
+        return pl.concat([base, self.columns], how="horizontal")
 
 
 def default_settings(product: ProductRules) -> Settings:
@@ -112,35 +154,22 @@ def excluded_by(product: ProductRules, ctx: Context) -> pl.Series:
     return pl.Series("excluded_by", firsts, dtype=pl.String).gather(group)
 
 
-def _tier_table(values: dict[str, dict[str, int]] | dict[str, dict[str, Fraction]], name: str) -> pl.DataFrame:
-    rows = [(lad, t, v) for lad, row in values.items() for t, v in row.items()]
-    dtype = pl.Int64 if all(isinstance(v, int) for _, _, v in rows) else pl.Object
-    return pl.DataFrame(rows, schema={"ladder": pl.String, "tier": pl.String, name: dtype}, orient="row")
-
-
 def allocate_product(product: ProductRules, settings: Settings, ctx: Context) -> ProductResult:
     """Quotas for one product, for every client of the run."""
     spec = product.spec
-    t = ctx.table
-    n = t.height
-    window = pl.DataFrame(
-        [(lad, tier) for lad, tiers in product.window.items() for tier in tiers],
-        schema={"ladder": pl.String, "tier": pl.String},
-        orient="row",
-    ).with_columns(pl.lit(True).alias("in_window"))
-    ordered = t[spec.order_column].cast(pl.Int64) if spec.order_column else pl.Series([None] * n, dtype=pl.Int64)
-    df = (
-        ctx.tiers.select("client_id", "ladder", "tier")
-        .with_columns(
-            ordered.alias("ordered"),
-            excluded_by(product, ctx),
-            pl.Series("_key", product_keys(ctx.hashes, ctx.seed, ctx.period, spec.id)),
-        )
-        .join(window, on=["ladder", "tier"], how="left", maintain_order="left")
-    )
-    cap = pl.min_horizontal(pl.col("ordered"), pl.lit(spec.max_per_client, dtype=pl.Int64))
-    blocked = pl.col("excluded_by").is_not_null() | pl.col("in_window").is_null()
-    df = df.with_columns(pl.when(blocked).then(0).otherwise(cap).alias("cap"))
+    n = ctx.tiers.height
+    inside = {(lad, t) for lad, tiers in product.window.items() for t in tiers}
+    in_window = np.array([c in inside for c in ctx.cells], dtype=bool)[ctx.codes]
+    if spec.order_column:
+        ordered = ctx.table[spec.order_column].cast(pl.Int64).fill_null(NONE).to_numpy()
+    else:
+        ordered = np.full(n, NONE, dtype=np.int64)
+    excluded = excluded_by(product, ctx)
+    cap = ordered.copy()
+    if spec.max_per_client is not None:
+        cap = np.where(cap == NONE, spec.max_per_client, np.minimum(cap, spec.max_per_client))
+    cap = np.where(excluded.is_not_null().to_numpy() | ~in_window, 0, cap)
+    keys = product_keys(ctx.hashes, ctx.seed, ctx.period, spec.id)
     reserve = reserve_of(settings)
     available = settings.supply - reserve
     notes: list[str] = []
@@ -148,59 +177,47 @@ def allocate_product(product: ProductRules, settings: Settings, ctx: Context) ->
     if spec.policy in ("per_tier", "weighted"):
         if spec.policy == "per_tier":
             assert settings.entitlement is not None
-            weights: dict[tuple[str, str], Fraction] = {
-                (lad, tier): Fraction(v) for lad, row in settings.entitlement.items() for tier, v in row.items()
-            }
+            table = {(lad, t): Fraction(v) for lad, row in settings.entitlement.items() for t, v in row.items()}
         else:
             assert product.weights is not None
-            weights = {(lad, tier): v for lad, row in product.weights.items() for tier, v in row.items()}
-        positive = pl.DataFrame(
-            [(lad, tier, w > 0, int(w) if spec.policy == "per_tier" else None) for (lad, tier), w in weights.items()],
-            schema={"ladder": pl.String, "tier": pl.String, "_pos": pl.Boolean, "_ent": pl.Int64},
-            orient="row",
-        )
-        df = df.join(positive, on=["ladder", "tier"], how="left", maintain_order="left")
-        claim = pl.min_horizontal(pl.col("_ent"), pl.col("cap")) if spec.policy == "per_tier" else pl.col("cap")
-        df = df.with_columns(pl.when(pl.col("_pos")).then(claim).otherwise(0).alias("claim"))
-        floor = pl.lit(0, dtype=pl.Int64)
+            table = {(lad, t): v for lad, row in product.weights.items() for t, v in row.items()}
+        positive = ctx.per_cell({c: int(w > 0) for c, w in table.items()}).astype(bool)
+        claim = cap
+        if spec.policy == "per_tier":
+            ent = ctx.per_cell({c: int(w) for c, w in table.items()})
+            claim = np.where(cap == NONE, ent, np.minimum(ent, cap))
+        claim = np.where(positive, claim, 0)
+        floor = np.zeros(n, dtype=np.int64)
         if spec.min_per_client:
-            wants = (
-                pl.col("_pos")
-                & (pl.col("ordered").is_null() | (pl.col("ordered") > 0))
-                & (pl.col("claim").is_null() | (pl.col("claim") > 0))
-            )
-            floor = pl.when(wants).then(pl.min_horizontal(pl.lit(spec.min_per_client), pl.col("claim"))).otherwise(0)
-        df = df.with_columns(floor.cast(pl.Int64).alias("floor"))
-        needed = int(df["floor"].sum())
-        if needed > available:
-            notes.append(f"min_per_client {spec.min_per_client} not applied: {needed} needed, {available} available")
-            df = df.with_columns(pl.lit(0, dtype=pl.Int64).alias("floor"))
-        quota = _apportion_frame(df, weights, available, settings.rounding)
-        df = df.with_columns(quota, pl.col("claim").alias("entitled"))
+            wants = positive & ((ordered == NONE) | (ordered > 0)) & (claim != 0)
+            low = np.where(claim == NONE, spec.min_per_client, np.minimum(spec.min_per_client, claim))
+            floor = np.where(wants, low, 0)
+            needed = int(floor.sum())
+            if needed > available:
+                notes.append(
+                    f"min_per_client {spec.min_per_client} not applied: {needed} needed, {available} available"
+                )
+                floor = np.zeros(n, dtype=np.int64)
+        weights = [table.get(c, Fraction(0)) for c in ctx.cells]
+        quota = apportion_arrays(ctx.codes, weights, claim, floor, keys, available, settings.rounding)
+        entitled = claim
     elif spec.policy == "priority":
-        df = df.with_columns(pl.col("cap").alias("claim"), pl.lit(0, dtype=pl.Int64).alias("floor"))
-        df = df.with_columns(_priority(df, product, available, settings.rounding), pl.col("cap").alias("entitled"))
+        quota = _priority(ctx, product, cap, keys, available, settings.rounding)
+        entitled = cap
     else:
-        amounts = _tier_amounts(df, product, settings, available)
-        table = pl.DataFrame(
-            [(lad, tier, a) for (lad, tier), a in amounts.items()],
-            schema={"ladder": pl.String, "tier": pl.String, "_amount": pl.Int64},
-            orient="row",
-        )
-        df = df.join(table, on=["ladder", "tier"], how="left", maintain_order="left")
-        got = pl.min_horizontal(pl.col("_amount").fill_null(0), pl.col("cap"))
-        df = df.with_columns(got.alias("quota"), got.alias("entitled"))
-    frame = df.select(
-        "client_id",
-        pl.lit(spec.id).alias("product"),
-        "ladder",
-        "tier",
-        "ordered",
-        pl.col("entitled").cast(pl.Int64),
-        "excluded_by",
-        pl.col("quota").cast(pl.Int64),
+        amounts = _tier_amounts(ctx, product, settings, cap, available)
+        per_client = ctx.per_cell(amounts)
+        quota = np.where(cap == NONE, per_client, np.minimum(per_client, cap))
+        entitled = quota
+    columns = pl.DataFrame(
+        {
+            "ordered": pl.Series(ordered).set(pl.Series(ordered == NONE), None),
+            "entitled": pl.Series(entitled, dtype=pl.Int64).set(pl.Series(entitled == NONE), None),
+            "excluded_by": excluded,
+            "quota": pl.Series(quota, dtype=pl.Int64),
+        }
     )
-    allocated = int(frame["quota"].sum())
+    allocated = int(quota.sum())
     return ProductResult(
         spec.id,
         settings.supply,
@@ -209,80 +226,138 @@ def allocate_product(product: ProductRules, settings: Settings, ctx: Context) ->
         available,
         allocated,
         available - allocated,
-        frame,
+        columns,
+        ctx.tiers,
         amounts,
         tuple(notes),
     )
 
 
-def _apportion_frame(df: pl.DataFrame, weights: dict[tuple[str, str], Fraction], total: int, method: str) -> pl.Series:
-    """Quotas for the clients of `df` (columns ladder, tier, claim, floor, _key) sharing `total`."""
-    groups = df.group_by(KEY).agg(pl.len().alias("_n")).sort(KEY, nulls_last=True)
-    specs = [
-        Group(weights.get((lad, tier), Fraction(0)), count, claim, floor)
-        for lad, tier, claim, floor, count in groups.iter_rows()
+def apportion_arrays(
+    codes: npt.NDArray[np.int64],
+    weights: Sequence[Fraction],
+    claim: npt.NDArray[np.int64],
+    floor: npt.NDArray[np.int64],
+    keys: U64,
+    total: int,
+    method: str,
+) -> npt.NDArray[np.int64]:
+    """Quotas for clients with a cell code (its weight), a claim (NONE: uncapped) and a floor.
+
+    Clients with equal (cell, claim, floor) are interchangeable: apportion the groups, then give
+    the units left for exactly tied clients to the lowest keys (then the first in row order,
+    which is client id order).
+    """
+    if codes.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    uniq, inverse, counts = _unique_rows(codes, claim, floor)
+    groups = [
+        Group(weights[c], k, None if cl == NONE else cl, fl)
+        for (c, cl, fl), k in zip(uniq, counts.tolist(), strict=True)
     ]
-    shares, extra = apportion_groups(specs, total, method)
-    groups = groups.with_columns(
-        pl.Series("_base", [s.base for s in shares], dtype=pl.Int64),
-        pl.Series("_tied", [s.tied for s in shares], dtype=pl.Int64),
-    )
-    out = df.join(groups, on=KEY, how="left", nulls_equal=True, maintain_order="left")
-    quota = out["_base"]
+    shares, extra = apportion_groups(groups, total, method)
+    base = np.array([s.base for s in shares], dtype=np.int64)
+    tied = np.array([s.tied for s in shares], dtype=np.int64)
+    quota = base[inverse]
     if extra:
-        # Within a group the first `tied` members by key are in the tie; across groups, the
-        # lowest keys (then client ids) among those get one more unit each.
-        ranked = out.with_row_index("_i").filter(pl.col("_tied") > 0)
-        ranked = ranked.with_columns(pl.col("_key").rank("ordinal").over(KEY).alias("_r")).filter(
-            pl.col("_r") <= pl.col("_tied")
-        )
-        winners = ranked.sort("_key", "client_id").head(extra)["_i"].to_numpy()
-        values = quota.to_numpy().copy()
-        values[winners] += 1
-        quota = pl.Series(values)
-    return quota.alias("quota")
+        candidates = np.flatnonzero(tied[inverse] > 0)
+        partial = tied[inverse[candidates]] < counts[inverse[candidates]]
+        if partial.any():
+            # Only `tied` members of such a group are in the tie: the group's lowest keys.
+            order = np.lexsort((keys[candidates], inverse[candidates]))
+            ranked, group = candidates[order], inverse[candidates[order]]
+            starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+            rank = np.arange(len(ranked)) - np.repeat(starts, np.diff(np.r_[starts, len(ranked)]))
+            candidates = np.sort(ranked[rank < tied[group]])
+        quota[_lowest(candidates, keys[candidates], extra)] += 1
+    return quota
 
 
-def _priority(df: pl.DataFrame, product: ProductRules, total: int, method: str) -> pl.Series:
+def _lowest(rows: npt.NDArray[np.intp], keys: U64, k: int) -> npt.NDArray[np.intp]:
+    """The `k` rows with the lowest keys, equal keys going to the earlier row; in linear time."""
+    if k >= len(rows):
+        return rows
+    kth = np.partition(keys, k - 1)[k - 1]
+    below = rows[keys < kth]
+    return np.concatenate([below, rows[keys == kth][: k - len(below)]])
+
+
+def _unique_rows(
+    *columns: npt.NDArray[np.int64],
+) -> tuple[list[tuple[int, ...]], npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Distinct rows of small non-negative integer columns (-1 allowed), with inverse and counts.
+
+    The columns are packed into one int64 when they fit, which sorts far faster than
+    `np.unique(axis=0)`.
+    """
+    shifted = [c.astype(np.int64) + 1 for c in columns]
+    widths = [max(int(c.max()).bit_length(), 1) if c.size else 1 for c in shifted]
+    if sum(widths) <= 62 and all(int(c.min()) >= 0 for c in shifted if c.size):
+        packed = np.zeros(len(shifted[0]), dtype=np.int64)
+        for c, w in zip(shifted, widths, strict=True):
+            packed = (packed << np.int64(w)) | c
+        if int(packed.max(initial=0)) < max(4 * len(packed), 1 << 16):
+            # a dense count beats sorting when the packed values span a small range
+            dense = np.bincount(packed)
+            uniq = np.flatnonzero(dense)
+            lookup = np.zeros(len(dense), dtype=np.intp)
+            lookup[uniq] = np.arange(len(uniq))
+            inverse, counts = lookup[packed], dense[uniq]
+        else:
+            uniq, inverse, counts = np.unique(packed, return_inverse=True, return_counts=True)
+        rows = []
+        for value in uniq.tolist():
+            row = []
+            for w in reversed(widths):
+                row.append((value & ((1 << w) - 1)) - 1)
+                value >>= w
+            rows.append(tuple(reversed(row)))
+        return rows, inverse.reshape(-1), counts
+    stacked = np.stack(columns, axis=1)
+    u, inverse, counts = np.unique(stacked, axis=0, return_inverse=True, return_counts=True)
+    return [tuple(int(x) for x in r) for r in u], inverse.reshape(-1), counts
+
+
+def _priority(
+    ctx: Context, product: ProductRules, cap: npt.NDArray[np.int64], keys: U64, total: int, method: str
+) -> npt.NDArray[np.int64]:
     """Serve tiers best first, rank by rank across ladders; equal shares within a rank."""
-    rank_of = pl.DataFrame(
-        [(lad, tier, i) for lad, tiers in product.window.items() for i, tier in enumerate(tiers)],
-        schema={"ladder": pl.String, "tier": pl.String, "_rank": pl.Int64},
-        orient="row",
-    )
-    ranked = df.with_row_index("_i").join(rank_of, on=["ladder", "tier"], how="left", maintain_order="left")
-    values = np.zeros(df.height, dtype=np.int64)
+    rank_of = {(lad, t): i for lad, tiers in product.window.items() for i, t in enumerate(tiers)}
+    ranks = ctx.per_cell(rank_of, default=NONE)
+    quota = np.zeros(len(cap), dtype=np.int64)
     left = total
-    for rank in sorted(r for r in ranked["_rank"].unique().to_list() if r is not None):
-        part = ranked.filter(pl.col("_rank") == rank)
-        ones = {(lad, tier): Fraction(1) for lad, tier in part.select("ladder", "tier").unique().iter_rows()}
-        quota = _apportion_frame(part, ones, left, method)
-        values[part["_i"].to_numpy()] = quota.to_numpy()
-        left -= int(quota.sum())
-    return pl.Series("quota", values)
+    ones = [Fraction(1)] * len(ctx.cells)
+    for rank in sorted(set(ranks.tolist()) - {NONE}):
+        members = np.flatnonzero(ranks == rank)
+        part = apportion_arrays(
+            ctx.codes[members], ones, cap[members], np.zeros(len(members), dtype=np.int64), keys[members], left, method
+        )
+        quota[members] = part
+        left -= int(part.sum())
+    return quota
 
 
 def _tier_amounts(
-    df: pl.DataFrame, product: ProductRules, settings: Settings, available: int
+    ctx: Context, product: ProductRules, settings: Settings, cap: npt.NDArray[np.int64], available: int
 ) -> dict[tuple[str, str], int]:
     spec = product.spec
-    present = [lad for lad in product.window if lad in set(df["ladder"].unique().to_list())]
+    present_codes = set(np.unique(ctx.codes).tolist())
+    present = [lad for lad in product.window if any(ctx.cells[c][0] == lad for c in present_codes)]
     split = spec.ladder_split or {}
     if len(present) > 1:
         shares = apportion([Fraction(str(split.get(lad, 0))) for lad in present], available, method="hamilton")
     else:
         shares = [available] * len(present)
-    hist = df.group_by("ladder", "tier", "cap").agg(pl.len().alias("n"))
+    pairs, _, counts = _unique_rows(ctx.codes, cap)
+    hist: dict[tuple[str, str], dict[int | None, int]] = {}
+    for (code, c), k in zip(pairs, counts.tolist(), strict=True):
+        hist.setdefault(ctx.cells[code], {})[None if c == NONE else c] = k
     amounts: dict[tuple[str, str], int] = {}
     for lad, share in zip(present, shares, strict=True):
         window = product.window[lad]
-        caps: dict[str, dict[int | None, int]] = {t: {} for t in window}
-        for _, tier, cap, count in hist.filter(pl.col("ladder") == lad).iter_rows():
-            if tier in caps:
-                caps[tier][cap] = count
         ent = settings.entitlement[lad] if settings.entitlement and spec.shape == "entitlement" else None
         result = solve_tier_amounts(
-            [TierDemand(t, caps[t]) for t in window],
+            [TierDemand(t, hist.get((lad, t), {})) for t in window],
             share,
             target=spec.target,
             shape=spec.shape,

@@ -31,6 +31,12 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="tier the clients and allocate every product of a scenario")
     r.add_argument("scenario", type=Path, metavar="SCENARIO")
     r.add_argument("--out", type=Path, default=None, metavar="DIR", help="output folder (default: out/<scenario name>)")
+    r.add_argument(
+        "--engine",
+        choices=("grouped", "exact"),
+        default="grouped",
+        help="grouped: one engine fact per group of clients whose conditions agree (default); exact: every client",
+    )
     sc = sub.add_parser("schema", help="write JSON Schemas of the file formats, for editors")
     sc.add_argument("--out", type=Path, default=Path("docs/schema"), metavar="DIR")
     return parser
@@ -47,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             from allocator.commands import run
 
-            return run(args.scenario, args.out)
+            return run(args.scenario, args.out, args.engine)
         if args.command == "schema":
             from allocator.commands import schema
 

@@ -16,6 +16,7 @@ from allocator.models import AllocationFile, TieringFile
 from allocator.runner import RunResult, run_scenario, slug, write_outputs
 from allocator.scenarios import BASE, load_scenario
 from allocator.snapshots import load_snapshot
+from allocator.tiering import Mode
 from allocator.tiering_rules import TieringRules, load_tiering
 
 
@@ -73,9 +74,9 @@ def validate(files: list[Path]) -> int:
     return 0
 
 
-def run(scenario: Path, out: Path | None) -> int:
+def run(scenario: Path, out: Path | None, engine: Mode = "grouped") -> int:
     """Run a scenario, write its outputs and print the per-tier table."""
-    result = run_scenario(scenario)
+    result = run_scenario(scenario, engine)
     target = out if out is not None else Path("out") / slug(result.scenario.spec.name)
     write_outputs(result, target)
     print_run(result, target)

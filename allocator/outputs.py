@@ -13,13 +13,14 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 
-from allocator.allocation import ProductResult
+from allocator.allocation import Context, ProductResult
 
 SUMMARY_COLUMNS = [
     "product",
@@ -38,66 +39,55 @@ SUMMARY_COLUMNS = [
 ]
 
 
-def summarize(results: Sequence[ProductResult], ladders: dict[str, tuple[str, ...]]) -> pl.DataFrame:
-    """Per product x ladder x tier, best tier first; then reserve and unallocated lines."""
+def summarize(results: Sequence[ProductResult], ctx: Context) -> pl.DataFrame:
+    """Per product x ladder x tier (tiers that have clients, best first), then reserve and unallocated."""
     rows: list[dict[str, Any]] = []
-    rank = {(lad, t): (li, ti) for li, (lad, ts) in enumerate(ladders.items()) for ti, t in enumerate(ts)}
+    codes = ctx.codes
+    cells = len(ctx.cells)
+    clients = np.bincount(codes, minlength=cells)
+    present = np.flatnonzero(clients)
     for res in results:
-        q = res.quotas
-        has_orders = q["ordered"].null_count() == 0
-        stats = (
-            q.group_by("ladder", "tier")
-            .agg(
-                pl.len().alias("clients"),
-                pl.col("ordered").sum().alias("ordered"),
-                pl.col("entitled").sum().alias("entitled"),
-                pl.col("quota").sum().alias("allocated"),
-                (pl.col("ordered") > 0).sum().alias("ordering"),
-                ((pl.col("ordered") > 0) & (pl.col("quota") == 0)).sum().alias("stocked_out"),
-                pl.col("quota").min().alias("min_quota"),
-                pl.col("quota").max().alias("max_quota"),
-            )
-            .to_dicts()
-        )
-        stats.sort(key=lambda r: rank[(r["ladder"], r["tier"])])
-        for s in stats:
+        cols = res.columns
+        quota = cols["quota"].to_numpy()
+        ordered_s = cols["ordered"]
+        has_orders = ordered_s.null_count() == 0
+        ordered = ordered_s.fill_null(0).to_numpy()
+        entitled = cols["entitled"].fill_null(0).to_numpy()
+        ordering = ordered > 0
+        sums = {
+            "ordered": np.bincount(codes, weights=ordered, minlength=cells),
+            "entitled": np.bincount(codes, weights=entitled, minlength=cells),
+            "allocated": np.bincount(codes, weights=quota, minlength=cells),
+            "ordering": np.bincount(codes, weights=ordering, minlength=cells),
+            "stocked_out": np.bincount(codes, weights=ordering & (quota == 0), minlength=cells),
+        }
+        low = np.full(cells, np.iinfo(np.int64).max)
+        high = np.full(cells, np.iinfo(np.int64).min)
+        np.minimum.at(low, codes, quota)
+        np.maximum.at(high, codes, quota)
+        for c in present.tolist():
+            lad, tier = ctx.cells[c]
+            got = {k: int(v[c]) for k, v in sums.items()}
             rows.append(
                 {
-                    "product": res.product,
-                    "line": "tier",
-                    "ladder": s["ladder"],
-                    "tier": s["tier"],
-                    "clients": s["clients"],
-                    "ordered": s["ordered"] if has_orders else None,
-                    "entitled": s["entitled"],
-                    "allocated": s["allocated"],
-                    "fill_rate": _rate(s["allocated"], s["ordered"]) if has_orders else None,
-                    "stockout_rate": _rate(s["stocked_out"], s["ordering"]) if has_orders else None,
-                    "min_quota": s["min_quota"],
-                    "max_quota": s["max_quota"],
-                    "note": "",
+                    "product": res.product, "line": "tier", "ladder": lad, "tier": tier, "clients": int(clients[c]),
+                    "ordered": got["ordered"] if has_orders else None,
+                    "entitled": got["entitled"], "allocated": got["allocated"],
+                    "fill_rate": _rate(got["allocated"], got["ordered"]) if has_orders else None,
+                    "stockout_rate": _rate(got["stocked_out"], got["ordering"]) if has_orders else None,
+                    "min_quota": int(low[c]), "max_quota": int(high[c]), "note": "",
                 }
-            )
+            )  # fmt: skip
         if res.reserve:
             rows.append(_line(res.product, "reserve", res.reserve, f"held for {res.reserve_owner}"))
-        rows.append(
-            _line(res.product, "unallocated", res.unallocated, f"supply {res.supply}, available {res.available}")
-        )
+        note = "; ".join([f"supply {res.supply}, available {res.available}", *res.notes])
+        rows.append(_line(res.product, "unallocated", res.unallocated, note))
     schema = {
-        "product": pl.String,
-        "line": pl.String,
-        "ladder": pl.String,
-        "tier": pl.String,
-        "clients": pl.Int64,
-        "ordered": pl.Int64,
-        "entitled": pl.Int64,
-        "allocated": pl.Int64,
-        "fill_rate": pl.Float64,
-        "stockout_rate": pl.Float64,
-        "min_quota": pl.Int64,
-        "max_quota": pl.Int64,
-        "note": pl.String,
-    }
+        "product": pl.String, "line": pl.String, "ladder": pl.String, "tier": pl.String,
+        "clients": pl.Int64, "ordered": pl.Int64, "entitled": pl.Int64, "allocated": pl.Int64,
+        "fill_rate": pl.Float64, "stockout_rate": pl.Float64, "min_quota": pl.Int64,
+        "max_quota": pl.Int64, "note": pl.String,
+    }  # fmt: skip
     return pl.DataFrame(rows, schema=schema)
 
 
@@ -113,6 +103,15 @@ def write_csv(df: pl.DataFrame, path: Path) -> None:
     """CSV with a fixed float format, so the bytes depend only on the values; empty text unquoted."""
     text = [c for c, t in df.schema.items() if t == pl.String]
     df.with_columns(pl.col(c).replace("", None) for c in text).write_csv(path, float_precision=4, null_value="")
+
+
+def write_csv_parts(parts: Iterable[pl.DataFrame], path: Path) -> None:
+    """Several frames with the same columns as one CSV, one at a time (memory stays flat)."""
+    with path.open("wb") as f:
+        for i, df in enumerate(parts):
+            text = [c for c, t in df.schema.items() if t == pl.String]
+            df = df.with_columns(pl.col(c).replace("", None) for c in text)
+            df.write_csv(f, include_header=i == 0, float_precision=4, null_value="")
 
 
 def write_json(data: Any, path: Path) -> None:

@@ -12,10 +12,9 @@ import polars as pl
 from allocator import __version__
 from allocator.allocation import Context, ProductResult, allocate
 from allocator.files import display_path
-from allocator.outputs import sha256_file, summarize, write_atomically, write_csv, write_json
+from allocator.outputs import sha256_file, summarize, write_atomically, write_csv, write_csv_parts, write_json
 from allocator.scenarios import BASE, Scenario, load_scenario
 from allocator.snapshots import load_snapshot
-from allocator.tiebreak import client_hashes
 from allocator.tiering import Mode, tier_clients
 
 
@@ -55,13 +54,11 @@ def run_scenario(path: Path, mode: Mode = "grouped") -> RunResult:
     table, tiers = tier_clients(scenario.tiering, snapshot, mode)
     timings["tier"] = time.perf_counter() - t1
     t2 = time.perf_counter()
-    ctx = Context(
-        table, tiers, client_hashes(tiers["client_id"].to_list()), scenario.spec.seed, scenario.spec.period, mode
-    )
+    ctx = Context.build(table, tiers, scenario.tiering.ladders, scenario.spec.seed, scenario.spec.period, mode)
     variants = []
     for name, settings in scenario.variants.items():
         products = allocate(scenario.allocation, ctx, settings)
-        variants.append(VariantResult(name, products, summarize(products, scenario.tiering.ladders)))
+        variants.append(VariantResult(name, products, summarize(products, ctx)))
     timings["allocate"] = time.perf_counter() - t2
     return RunResult(scenario, table, tiers, variants, timings)
 
@@ -102,8 +99,7 @@ def write_outputs(result: RunResult, out: Path) -> None:
             target = folder if variant.name == BASE else folder / "variants" / slug(variant.name)
             target.mkdir(parents=True, exist_ok=True)
             write_csv(result.tiers, target / "tiers.csv")
-            quotas = pl.concat([p.quotas for p in variant.products])
-            write_csv(quotas, target / "quotas.csv")
+            write_csv_parts((p.quotas for p in variant.products), target / "quotas.csv")
             write_csv(variant.summary, target / "summary.csv")
             amounts = [
                 {"product": p.product, "ladder": lad, "tier": tier, "amount": amt}

@@ -4,9 +4,9 @@ The key of a client for one product is
 
     splitmix64(blake2b64(client_id) XOR blake2b64(seed, period, product))
 
-where blake2b64 is the 8-byte BLAKE2b digest read as a big-endian unsigned integer, and each
-field of the tuple is UTF-8 preceded by its byte length (4 bytes, big-endian); `seed` is
-written in decimal. Ties go to the lowest key, then to the lowest client id. The key depends
+where blake2b64 is the 8-byte BLAKE2b digest read as a big-endian unsigned integer; the client id
+is hashed as UTF-8, and in the tuple each field is UTF-8 preceded by its byte length (4 bytes,
+big-endian), `seed` written in decimal. Ties go to the lowest key, then to the lowest client id. The key depends
 only on who the client is and on the run's seed, period and product, never on row order, and
 changes from product to product so that nobody wins every tie.
 """
@@ -33,7 +33,9 @@ def _digest(data: bytes) -> int:
 
 def client_hashes(client_ids: Sequence[str]) -> U64:
     """blake2b64 of each client id: computed once per run, reused for every product."""
-    return np.fromiter((_digest(_field(c)) for c in client_ids), dtype=np.uint64, count=len(client_ids))
+    blake = hashlib.blake2b
+    digests = b"".join([blake(c.encode("utf-8"), digest_size=8).digest() for c in client_ids])
+    return np.frombuffer(digests, dtype=">u8").astype(np.uint64)
 
 
 def _splitmix64(x: U64) -> U64:

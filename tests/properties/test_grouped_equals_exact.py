@@ -19,7 +19,6 @@ from allocator.allocation_rules import Eligibility, ProductRules
 from allocator.conditions import All, Any_, Compare, Cond, FieldKind, Not
 from allocator.expressions import BinOp, Col
 from allocator.models import FieldSpec, Product
-from allocator.tiebreak import client_hashes
 from allocator.tiering import tier_clients
 from allocator.tiering_rules import Adjustment, Placement, TieringRules
 
@@ -36,7 +35,9 @@ def compares() -> st.SearchStrategy[Compare]:
             lambda t: Compare(t[0], t[1], tuple(t[2]))
         ),
         st.tuples(number, value, value).map(lambda t: Compare(t[0], "between", (min(t[1:]), max(t[1:])))),
-        st.tuples(st.sampled_from(["v", "w", "ratio", "m"]), st.booleans()).map(lambda t: Compare(t[0], "is_null", t[1])),
+        st.tuples(st.sampled_from(["v", "w", "ratio", "m"]), st.booleans()).map(
+            lambda t: Compare(t[0], "is_null", t[1])
+        ),
         st.tuples(st.sampled_from(["eq", "ne"]), st.sampled_from(["x", "y"])).map(lambda t: Compare("m", *t)),
         st.lists(st.sampled_from(["x", "y"]), min_size=1, max_size=2).map(lambda xs: Compare("m", "in", tuple(xs))),
     )
@@ -111,14 +112,23 @@ clients = st.lists(
 def _frame(rows: list[tuple[Any, ...]]) -> pl.DataFrame:
     return pl.DataFrame(
         [(f"c{i:03d}", *r) for i, r in enumerate(rows)],
-        schema={"client_id": pl.String, "market": pl.String, "v": pl.Float64, "w": pl.Int64, "m": pl.String, "current": pl.String},
+        schema={
+            "client_id": pl.String,
+            "market": pl.String,
+            "v": pl.Float64,
+            "w": pl.Int64,
+            "m": pl.String,
+            "current": pl.String,
+        },
         orient="row",
     )
 
 
 @settings(max_examples=500)
 @given(tiering_rules(), clients, st.lists(conds, min_size=1, max_size=3))
-def test_grouped_and_exact_modes_agree(rules: TieringRules, rows: list[tuple[Any, ...]], eligibility: list[Cond]) -> None:
+def test_grouped_and_exact_modes_agree(
+    rules: TieringRules, rows: list[tuple[Any, ...]], eligibility: list[Cond]
+) -> None:
     snapshot = _frame(rows)
     table_g, tiers_g = tier_clients(rules, snapshot, "grouped")
     table_e, tiers_e = tier_clients(rules, snapshot, "exact")
@@ -130,7 +140,6 @@ def test_grouped_and_exact_modes_agree(rules: TieringRules, rows: list[tuple[Any
         eligible=tuple(Eligibility(f"e{i}", c) for i, c in enumerate(eligibility)),
         window={},
     )
-    hashes = client_hashes(tiers_g["client_id"].to_list())
-    grouped = excluded_by(product, Context(table_g, tiers_g, hashes, 1, "P", "grouped"))
-    exact = excluded_by(product, Context(table_e, tiers_e, hashes, 1, "P", "exact"))
+    grouped = excluded_by(product, Context.build(table_g, tiers_g, rules.ladders, 1, "P", "grouped"))
+    exact = excluded_by(product, Context.build(table_e, tiers_e, rules.ladders, 1, "P", "exact"))
     assert grouped.to_list() == exact.to_list()
