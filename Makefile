@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/allocator run scenarios/demo.yaml --out out/demo
+	$(BIN)/allocator run scenarios/tobacco-30.yaml --out out/tobacco-30
 
 test: $(STAMP)
 	$(BIN)/ruff check allocator tests benchmarks

@@ -13,7 +13,7 @@ from allocator.allocation_rules import load_allocation
 from allocator.errors import AllocatorError, RuleFileError
 from allocator.files import display_path, kind_of, read_model
 from allocator.models import AllocationFile, TieringFile
-from allocator.runner import RunResult, run_scenario, slug, write_outputs
+from allocator.runner import RunResult, VariantResult, run_scenario, slug, write_outputs
 from allocator.scenarios import BASE, load_scenario
 from allocator.snapshots import load_snapshot
 from allocator.tiering import Mode
@@ -84,22 +84,99 @@ def run(scenario: Path, out: Path | None, engine: Mode = "grouped") -> int:
 
 
 def print_run(result: RunResult, target: Path) -> None:
+    """The base's per-tier table (tier amounts as one column per product), then the variants compared."""
     s = result.scenario
-    items: list[object] = []
-    items.append(f"{s.spec.name} · period {s.spec.period} · seed {s.spec.seed} · {result.tiers.height} clients")
-    for variant in result.variants:
-        title = "base" if variant.name == BASE else f"variant: {variant.name}"
-        table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
-        for col in ("product", "ladder", "tier", "clients", "ordered", "entitled", "allocated", "fill", "stock-out"):
-            table.add_column(col, justify="left" if col in ("product", "ladder", "tier") else "right")
-        for row in variant.summary.iter_rows(named=True):
+    base = result.variants[0]
+    items: list[object] = [
+        f"{s.spec.name} · period {s.spec.period} · seed {s.spec.seed} · {result.tiers.height} clients"
+    ]
+    by_amounts = {p.product for p in base.products if p.tier_amounts is not None}
+    rows = base.summary.filter(~pl.col("product").is_in(list(by_amounts)))
+    if rows.height:
+        table = Table(title="base", title_justify="left", show_edge=False, pad_edge=False)
+        for col in (
+            "product",
+            "ladder",
+            "tier",
+            "clients",
+            "ordered",
+            "entitled",
+            "allocated",
+            "fill",
+            "stock-out",
+            "note",
+        ):
+            table.add_column(col, justify="left" if col in ("product", "ladder", "tier", "note") else "right")
+        for row in rows.iter_rows(named=True):
             if row["line"] == "tier":
-                table.add_row(row["product"], row["ladder"], row["tier"], *_nums(row))
+                table.add_row(row["product"], row["ladder"], row["tier"], *_nums(row), "")
             else:
-                table.add_row(row["product"], row["line"], "", "", "", "", str(row["allocated"]), "", "", style="dim")
+                cells = ("", "", "", "", str(row["allocated"]), "", "", row["note"])
+                table.add_row(row["product"], row["line"], *cells, style="dim")
         items.append(table)
-    items.append(f"wrote {display_path(target)}/ (tiers.csv, quotas.csv, summary.csv, manifest.json)")
+    if base.tier_amounts is not None:
+        items.append(_amounts_table(base))
+    if len(result.variants) > 1:
+        items.append(_comparison_table(result))
+    files = "tiers.csv, quotas.csv, summary.csv, manifest.json" + (
+        ", comparison.csv" if len(result.variants) > 1 else ""
+    )
+    items.append(f"wrote {display_path(target)}/ ({files})")
     emit(*items)
+
+
+def _amounts_table(variant: VariantResult) -> Table:
+    """Tier amounts: one row per tier, one column per product (the amount each shop may get)."""
+    amounts = variant.tier_amounts
+    assert amounts is not None
+    products = list(dict.fromkeys(amounts["product"].to_list()))
+    table = Table(title="base: tier amounts (cartons per shop)", title_justify="left", show_edge=False, pad_edge=False)
+    for col in ("ladder", "tier", "shops", *products):
+        table.add_column(col, justify="left" if col in ("ladder", "tier") else "right")
+    wide = amounts.pivot(on="product", index=["ladder", "tier", "customers"], values="amount", maintain_order=True)
+    for row in wide.iter_rows(named=True):
+        table.add_row(row["ladder"], row["tier"], str(row["customers"]), *(str(row[p]) for p in products))
+    results = {p.product: p for p in variant.products}
+    table.add_section()
+    table.add_row("total", "", "", *(str(results[p].allocated) for p in products))
+    table.add_row("supply", "", "", *(str(results[p].available) for p in products))
+    table.add_row("left", "", "", *(str(results[p].unallocated) for p in products))
+    return table
+
+
+def _differs(rows: pl.DataFrame, names: list[str]) -> bool:
+    return any(rows[n].to_list() != rows[names[0]].to_list() for n in names[1:])
+
+
+def _comparison_table(result: RunResult) -> Table:
+    """Allocated (fill rate) per product and tier, base and each variant side by side."""
+    names = [v.name for v in result.variants]
+    table = Table(
+        title="variants compared: allocated (fill rate)", title_justify="left", show_edge=False, pad_edge=False
+    )
+    for col in ("product", "ladder", "tier", *names):
+        table.add_column(col, justify="left" if col in ("product", "ladder", "tier") else "right")
+    comp = result.comparison
+    wide = comp.with_columns(
+        pl.format(
+            "{} ({})", pl.col("allocated"), pl.col("fill_rate").mul(100).round(1).cast(pl.String).fill_null("-") + "%"
+        )
+        .str.replace(r"\(-%\)", "")
+        .str.strip_chars()
+        .alias("cell")
+    ).pivot(on="variant", index=["product", "ladder", "tier"], values="cell", maintain_order=True)
+    products = wide["product"].unique(maintain_order=True).to_list()
+    changed = [p for p in products if _differs(wide.filter(pl.col("product") == p), names)]
+    for row in wide.filter(pl.col("product").is_in(changed)).iter_rows(named=True):
+        table.add_row(row["product"], row["ladder"], row["tier"], *(row[n] or "" for n in names))
+    table.add_section()
+    for p in result.variants[0].products:
+        totals = []
+        for v in result.variants:
+            got = next(x for x in v.products if x.product == p.product)
+            totals.append(f"{got.allocated} of {got.available}")
+        table.add_row(p.product, "total", "", *totals)
+    return table
 
 
 def schema(out: Path) -> int:

@@ -75,7 +75,8 @@ def summarize(results: Sequence[ProductResult], ctx: Context) -> pl.DataFrame:
                     "entitled": got["entitled"], "allocated": got["allocated"],
                     "fill_rate": _rate(got["allocated"], got["ordered"]) if has_orders else None,
                     "stockout_rate": _rate(got["stocked_out"], got["ordering"]) if has_orders else None,
-                    "min_quota": int(low[c]), "max_quota": int(high[c]), "note": "",
+                    "min_quota": int(low[c]), "max_quota": int(high[c]),
+                    "note": f"amount {res.tier_amounts.get((lad, tier), 0)}" if res.tier_amounts is not None else "",
                 }
             )  # fmt: skip
         if res.reserve:
@@ -89,6 +90,31 @@ def summarize(results: Sequence[ProductResult], ctx: Context) -> pl.DataFrame:
         "max_quota": pl.Int64, "note": pl.String,
     }  # fmt: skip
     return pl.DataFrame(rows, schema=schema)
+
+
+def tier_amounts_table(results: Sequence[ProductResult], ctx: Context) -> pl.DataFrame | None:
+    """product, ladder, tier, amount, customers, total: one row per tier of each tier_amounts product."""
+    clients = np.bincount(ctx.codes, minlength=len(ctx.cells))
+    rows = []
+    for res in results:
+        if res.tier_amounts is None:
+            continue
+        got = np.bincount(ctx.codes, weights=res.columns["quota"].to_numpy(), minlength=len(ctx.cells))
+        for c, (lad, tier) in enumerate(ctx.cells):
+            if (lad, tier) in res.tier_amounts:
+                amount = res.tier_amounts[(lad, tier)]
+                rows.append((res.product, lad, tier, amount, int(clients[c]), int(got[c])))
+    if not rows:
+        return None
+    schema = {
+        "product": pl.String,
+        "ladder": pl.String,
+        "tier": pl.String,
+        "amount": pl.Int64,
+        "customers": pl.Int64,
+        "total": pl.Int64,
+    }
+    return pl.DataFrame(rows, schema=schema, orient="row")
 
 
 def _line(product: str, line: str, allocated: int, note: str) -> dict[str, Any]:

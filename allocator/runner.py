@@ -11,8 +11,17 @@ import polars as pl
 
 from allocator import __version__
 from allocator.allocation import Context, ProductResult, allocate
+from allocator.compare import comparison
 from allocator.files import display_path
-from allocator.outputs import sha256_file, summarize, write_atomically, write_csv, write_csv_parts, write_json
+from allocator.outputs import (
+    sha256_file,
+    summarize,
+    tier_amounts_table,
+    write_atomically,
+    write_csv,
+    write_csv_parts,
+    write_json,
+)
 from allocator.scenarios import BASE, Scenario, load_scenario
 from allocator.snapshots import load_snapshot
 from allocator.tiering import Mode, tier_clients
@@ -23,6 +32,7 @@ class VariantResult:
     name: str
     products: list[ProductResult]
     summary: pl.DataFrame
+    tier_amounts: pl.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,11 @@ class RunResult:
     tiers: pl.DataFrame
     variants: list[VariantResult]
     timings: dict[str, float]
+
+    @property
+    def comparison(self) -> pl.DataFrame:
+        """Base and variants side by side (comparison.csv)."""
+        return comparison(self.variants)
 
 
 def slug(name: str) -> str:
@@ -58,7 +73,7 @@ def run_scenario(path: Path, mode: Mode = "grouped") -> RunResult:
     variants = []
     for name, settings in scenario.variants.items():
         products = allocate(scenario.allocation, ctx, settings)
-        variants.append(VariantResult(name, products, summarize(products, ctx)))
+        variants.append(VariantResult(name, products, summarize(products, ctx), tier_amounts_table(products, ctx)))
     timings["allocate"] = time.perf_counter() - t2
     return RunResult(scenario, table, tiers, variants, timings)
 
@@ -101,17 +116,13 @@ def write_outputs(result: RunResult, out: Path) -> None:
             write_csv(result.tiers, target / "tiers.csv")
             write_csv_parts((p.quotas for p in variant.products), target / "quotas.csv")
             write_csv(variant.summary, target / "summary.csv")
-            amounts = [
-                {"product": p.product, "ladder": lad, "tier": tier, "amount": amt}
-                for p in variant.products
-                if p.tier_amounts
-                for (lad, tier), amt in p.tier_amounts.items()
-            ]
-            if amounts:
-                write_csv(pl.DataFrame(amounts), target / "tier_amounts.csv")
+            if variant.tier_amounts is not None:
+                write_csv(variant.tier_amounts, target / "tier_amounts.csv")
             manifest = _manifest(result, variant)
             manifest["outputs"] = {f.name: sha256_file(f) for f in sorted(target.glob("*.csv"))}
             write_json(manifest, target / "manifest.json")
+        if len(result.variants) > 1:
+            write_csv(result.comparison, folder / "comparison.csv")
         write_json({k: round(v, 3) for k, v in result.timings.items()}, folder / "timings.json")
 
     write_atomically(out, fill)

@@ -15,13 +15,13 @@ TINY = Path(__file__).parent / "fixtures" / "tiny"
 TINY_TABLE = """\
 tiny · period 2026Q1 · seed 7 · 6 clients
 base
-product ┃ ladder      ┃ tier ┃ clients ┃ ordered ┃ entitled ┃ allocated ┃  fill ┃ stock-out
-━━━━━━━━╇━━━━━━━━━━━━━╇━━━━━━╇━━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━━╇━━━━━━━━━━━╇━━━━━━━╇━━━━━━━━━━
-p1      │ shops       │ A    │       2 │       7 │        5 │         4 │ 57.1% │      0.0%
-p1      │ shops       │ B    │       2 │       4 │        2 │         1 │ 25.0% │      0.0%
-p1      │ shops       │ C    │       2 │       4 │        2 │         2 │ 50.0% │      0.0%
-p1      │ reserve     │      │         │         │          │         1 │       │
-p1      │ unallocated │      │         │         │          │         0 │       │
+product ┃ ladder      ┃ tier ┃ clients ┃ ordered ┃ entitled ┃ allocated ┃  fill ┃ stock-out ┃ note
+━━━━━━━━╇━━━━━━━━━━━━━╇━━━━━━╇━━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━━╇━━━━━━━━━━━╇━━━━━━━╇━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━
+p1      │ shops       │ A    │       2 │       7 │        5 │         4 │ 57.1% │      0.0% │
+p1      │ shops       │ B    │       2 │       4 │        2 │         1 │ 25.0% │      0.0% │
+p1      │ shops       │ C    │       2 │       4 │        2 │         2 │ 50.0% │      0.0% │
+p1      │ reserve     │      │         │         │          │         1 │       │           │ held for managers
+p1      │ unallocated │      │         │         │          │         0 │       │           │ supply 8, available 7
 wrote out/ (tiers.csv, quotas.csv, summary.csv, manifest.json)
 """
 
