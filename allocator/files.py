@@ -60,8 +60,13 @@ def read_model(path: Path, model: type[M], kind: str) -> Loaded[M]:
             msg = f"{shown} is not one of {', '.join(MODELS)}{did_you_mean(str(found), MODELS)}"
         where = ("kind",) if "kind" in data else ()
         raise RuleFileError(_render([doc.problem(where, msg)]))
+    return model_of(path, doc, model, sha)
+
+
+def model_of(path: Path, doc: Document, model: type[M], sha: str) -> Loaded[M]:
+    """Validate a loaded document against its model; problems are returned, not raised."""
     try:
-        return Loaded(path, doc, model.model_validate(data), [], sha)
+        return Loaded(path, doc, model.model_validate(doc.data), [], sha)
     except ValidationError as exc:
         return Loaded(path, doc, None, pydantic_problems(exc, doc, model), sha)
 

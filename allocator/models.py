@@ -123,6 +123,7 @@ class Variant(Strict):
     per_client: dict[str, Table] = {}
     rounding: dict[str, Method] = {}
     reserve: dict[str, Reserve | None] = {}
+    thresholds: dict[str, Number | list[Number] | list[str] | str] = {}
 
 
 class ScenarioFile(Strict):

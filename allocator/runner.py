@@ -33,6 +33,7 @@ class VariantResult:
     products: list[ProductResult]
     summary: pl.DataFrame
     tier_amounts: pl.DataFrame | None = None
+    tiers: pl.DataFrame | None = None  # only when the variant changes thresholds
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,12 @@ class RunResult:
     @property
     def comparison(self) -> pl.DataFrame:
         """Base and variants side by side (comparison.csv)."""
-        return comparison(self.variants)
+        changes = {}
+        for v in self.variants:
+            if v.tiers is not None:
+                moved = v.tiers.with_columns(self.tiers["tier"].alias("_base")).filter(pl.col("tier") != pl.col("_base"))
+                changes[v.name] = moved.group_by("ladder", "tier").agg(pl.len().cast(pl.Int64).alias("changed"))
+        return comparison(self.variants, changes)
 
 
 def slug(name: str) -> str:
@@ -69,11 +75,18 @@ def run_scenario(path: Path, mode: Mode = "grouped") -> RunResult:
     table, tiers = tier_clients(scenario.tiering, snapshot, mode)
     timings["tier"] = time.perf_counter() - t1
     t2 = time.perf_counter()
-    ctx = Context.build(table, tiers, scenario.tiering.ladders, scenario.spec.seed, scenario.spec.period, mode)
+    seed, period = scenario.spec.seed, scenario.spec.period
+    base_ctx = Context.build(table, tiers, scenario.tiering.ladders, seed, period, mode)
     variants = []
     for name, settings in scenario.variants.items():
+        ctx, own_tiers = base_ctx, None
+        if name in scenario.variant_tiering:
+            rules = scenario.variant_tiering[name]
+            variant_table, own_tiers = tier_clients(rules, snapshot, mode)
+            ctx = Context.build(variant_table, own_tiers, rules.ladders, seed, period, mode)
         products = allocate(scenario.allocation, ctx, settings)
-        variants.append(VariantResult(name, products, summarize(products, ctx), tier_amounts_table(products, ctx)))
+        summary = summarize(products, ctx)
+        variants.append(VariantResult(name, products, summary, tier_amounts_table(products, ctx), own_tiers))
     timings["allocate"] = time.perf_counter() - t2
     return RunResult(scenario, table, tiers, variants, timings)
 
@@ -113,7 +126,7 @@ def write_outputs(result: RunResult, out: Path) -> None:
         for variant in result.variants:
             target = folder if variant.name == BASE else folder / "variants" / slug(variant.name)
             target.mkdir(parents=True, exist_ok=True)
-            write_csv(result.tiers, target / "tiers.csv")
+            write_csv(variant.tiers if variant.tiers is not None else result.tiers, target / "tiers.csv")
             write_csv_parts((p.quotas for p in variant.products), target / "quotas.csv")
             write_csv(variant.summary, target / "summary.csv")
             if variant.tier_amounts is not None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from typing import Any
+import copy
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -11,10 +13,10 @@ from allocator.allocation import Settings, default_settings
 from allocator.allocation_rules import AllocationRules, load_allocation, resolve_table
 from allocator.conditions import did_you_mean
 from allocator.errors import RuleFileError
-from allocator.files import display_path, raise_problems, read_model
-from allocator.models import FieldSpec, ScenarioFile, Variant
+from allocator.files import Loaded, display_path, model_of, raise_problems, read_model
+from allocator.models import FieldSpec, ScenarioFile, TieringFile, Variant
 from allocator.snapshots import Column
-from allocator.tiering_rules import TieringRules, load_tiering
+from allocator.tiering_rules import TieringRules, compile_tiering, load_tiering
 from allocator.yamlio import Document, Problem
 
 BASE = "base"
@@ -29,6 +31,7 @@ class Scenario:
     tiering: TieringRules
     allocation: AllocationRules
     variants: dict[str, dict[str, Settings]]  # "base" first, then each variant by name
+    variant_tiering: dict[str, TieringRules] = field(default_factory=dict)  # variants with thresholds
 
     def columns(self) -> dict[str, Column]:
         """The snapshot columns the rules read, with their checks."""
@@ -79,14 +82,87 @@ def load_scenario(path: Path) -> Scenario:
     errors: list[str] = []
     tiering = allocation = None
     try:
-        tiering = load_tiering(paths["tiering"])
+        tiering_file = read_model(paths["tiering"], TieringFile, "tiering")
+        tiering = compile_tiering(tiering_file)
         allocation = load_allocation(paths["allocation"], tiering)
     except RuleFileError as exc:
         errors.append(str(exc))
     if errors or tiering is None or allocation is None:
         raise RuleFileError("\n".join(errors))
     variants = _variants(doc, spec, (tiering, allocation))
-    return Scenario(doc.file, loaded.sha256, spec, paths["snapshot"], tiering, allocation, variants)
+    problems.clear()
+    variant_tiering = {}
+    for i, variant in enumerate(spec.variants):
+        if variant.thresholds:
+            changed = _with_thresholds(doc, i, variant, tiering_file, problems)
+            if changed is not None:
+                variant_tiering[variant.name] = changed
+    raise_problems(problems)
+    return Scenario(doc.file, loaded.sha256, spec, paths["snapshot"], tiering, allocation, variants, variant_tiering)
+
+
+def _with_thresholds(
+    doc: Document, i: int, variant: Variant, tiering: Loaded[TieringFile], problems: list[Problem]
+) -> TieringRules | None:
+    """The tiering rules with this variant's thresholds in place: `rule-id.when.field.op: value`.
+
+    Only values that exist in the rule file can be overridden, with a value of the same kind, so a
+    variant can move a threshold but never change what a rule reads.
+    """
+    data = copy.deepcopy(tiering.doc.data)
+    rules = {
+        r["id"]: r
+        for section in ("placement", "adjust")
+        for r in data.get(section) or []
+        if isinstance(r, dict) and isinstance(r.get("id"), str)
+    }
+    ok = True
+    for key, value in variant.thresholds.items():
+        where = ("variants", i, "thresholds", key)
+        rid, _, rest = key.partition(".")
+        if rid not in rules:
+            hint = did_you_mean(rid, rules) or "; rule ids are " + ", ".join(rules)
+            problems.append(doc.problem(where, f"unknown rule id '{rid}'{hint}", key=True))
+            ok = False
+            continue
+        node: Any = rules[rid]
+        steps = rest.split(".") if rest else []
+        for step in steps[:-1]:
+            node = node.get(step) if isinstance(node, dict) else None
+        last = steps[-1] if steps else ""
+        if not steps or steps[0] != "when" or not isinstance(node, dict) or last not in node:
+            msg = f"rule '{rid}' has no value at '{rest}'; write the path of a threshold, like {rid}.when.volume.gte"
+            problems.append(doc.problem(where, msg, key=True))
+            ok = False
+            continue
+        if isinstance(node[last], dict):
+            msg = f"'{key}' is a condition, not a threshold; write the path down to its operator, like {key}.gte"
+            problems.append(doc.problem(where, msg, key=True))
+            ok = False
+            continue
+        if _kind(node[last]) != _kind(value):
+            msg = f"replaces {node[last]!r} with {value!r}; a threshold keeps its kind (a number, text or a list)"
+            problems.append(doc.problem(where, msg))
+            ok = False
+            continue
+        node[last] = value
+    if not ok:
+        return None
+    name = f"{tiering.doc.file} with variant '{variant.name}'"
+    changed = Document(name, data, tiering.doc.marks, tiering.doc.key_marks)
+    try:
+        return compile_tiering(model_of(tiering.path, changed, TieringFile, tiering.sha256))
+    except RuleFileError as exc:
+        problems.append(doc.problem(("variants", i, "thresholds"), f"the thresholds make the rules invalid:\n{exc}"))
+        return None
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    return "list" if isinstance(value, list) else "text"
 
 
 def _variants(

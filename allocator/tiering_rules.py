@@ -12,7 +12,7 @@ from typing import Any
 
 from allocator.conditions import Cond, FieldKind, did_you_mean, equals_value, parse_condition
 from allocator.expressions import Col, Expr, ExpressionError, columns_of, parse_expression
-from allocator.files import raise_problems, read_model
+from allocator.files import Loaded, raise_problems, read_model
 from allocator.models import FieldSpec, TieringFile
 from allocator.yamlio import Document, PathT, Problem
 
@@ -99,7 +99,11 @@ def check_fields(doc: Document, raw: Any, prefix: tuple[str, ...], problems: lis
 
 def load_tiering(path: Path) -> TieringRules:
     """Read, check and compile a tiering file; raise RuleFileError listing every problem."""
-    loaded = read_model(path, TieringFile, "tiering")
+    return compile_tiering(read_model(path, TieringFile, "tiering"))
+
+
+def compile_tiering(loaded: Loaded[TieringFile]) -> TieringRules:
+    """Check a loaded tiering document beyond its types and compile it; raise on any problem."""
     doc, problems = loaded.doc, list(loaded.problems)
     data = doc.data
     check_fields(doc, data.get("fields"), ("fields",), problems)
