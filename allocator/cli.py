@@ -11,7 +11,7 @@ from pathlib import Path
 from allocator import __version__
 from allocator.errors import AllocatorError
 
-EXIT_OK, EXIT_FINDING, EXIT_USER, EXIT_BUG = 0, 1, 2, 3
+EXIT_OK, EXIT_FINDING, EXIT_USER, EXIT_BUG, EXIT_BUSY = 0, 1, 2, 3, 4
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,9 +37,46 @@ def build_parser() -> argparse.ArgumentParser:
         default="grouped",
         help="grouped: one engine fact per group of clients whose conditions agree (default); exact: every client",
     )
+    r.add_argument("--ledger", type=Path, default=None, metavar="PATH", help="record the run in this SQLite ledger")
+    r.add_argument("--wait", type=float, default=0.0, metavar="SECONDS", help="wait this long for another run's lock")
+    b = sub.add_parser("batch", help="unattended run: locks, ledger, one JSON log line per step, no tables")
+    b.add_argument("scenario", type=Path, metavar="SCENARIO")
+    b.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    b.add_argument(
+        "--ledger", type=Path, default=None, metavar="PATH", help="SQLite run ledger (default: DIR/../ledger.sqlite)"
+    )
+    b.add_argument("--wait", type=float, default=0.0, metavar="SECONDS", help="wait this long for another run's lock")
+    b.add_argument("--engine", choices=("grouped", "exact"), default="grouped")
+    d = sub.add_parser("diff", help="what a rule change does to clients, as Markdown; exit 1 when anything differs")
+    d.add_argument(
+        "--before",
+        required=True,
+        metavar="OLD",
+        help="tiering or allocation file, folder of rule files, or git:REV:PATH",
+    )
+    d.add_argument("--after", required=True, metavar="NEW", help="the same kinds as --before")
+    d.add_argument("--snapshot", type=Path, default=None, metavar="S", help="client snapshot (default: the scenario's)")
+    d.add_argument(
+        "--scenario",
+        type=Path,
+        default=None,
+        metavar="SCENARIO",
+        help="supplies missing rule files, snapshot, period, seed",
+    )
+    e = sub.add_parser("explain", help="why one client has its tier and its quotas")
+    e.add_argument("client_id", metavar="CLIENT_ID")
+    e.add_argument("scenario", type=Path, metavar="SCENARIO")
+    e.add_argument("--json", action="store_true", help="print the explanation as JSON")
     sc = sub.add_parser("schema", help="write JSON Schemas of the file formats, for editors")
     sc.add_argument("--out", type=Path, default=Path("docs/schema"), metavar="DIR")
     return parser
+
+
+def _batch_failure(exc: BaseException, bug: bool = False) -> None:
+    from allocator.batch import json_log
+
+    code = EXIT_BUG if bug else EXIT_BUSY if type(exc).__name__ == "BusyError" else EXIT_USER
+    json_log()("failed", exit=code, error=type(exc).__name__, message=str(exc))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -53,18 +90,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             from allocator.commands import run
 
-            return run(args.scenario, args.out, args.engine)
+            return run(args.scenario, args.out, args.engine, args.ledger, args.wait)
+        if args.command == "batch":
+            from allocator.commands import batch
+
+            return batch(args.scenario, args.out, args.ledger, args.wait, args.engine)
+        if args.command == "diff":
+            from allocator.commands import diff
+
+            return diff(args.before, args.after, args.snapshot, args.scenario)
+        if args.command == "explain":
+            from allocator.commands import explain
+
+            return explain(args.client_id, args.scenario, args.json)
         if args.command == "schema":
             from allocator.commands import schema
 
             return schema(args.out)
     except AllocatorError as exc:
+        if args.command == "batch":
+            _batch_failure(exc)
         print(str(exc), file=sys.stderr)
-        return EXIT_USER
+        return EXIT_BUSY if type(exc).__name__ == "BusyError" else EXIT_USER
     except KeyboardInterrupt:
         print("allocator: interrupted; nothing was written", file=sys.stderr)
         return 130
     except Exception as exc:
+        if args.command == "batch":
+            _batch_failure(exc, bug=True)
         if args.debug:
             traceback.print_exc()
         print(f"allocator: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)

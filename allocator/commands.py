@@ -13,8 +13,8 @@ from allocator.allocation_rules import load_allocation
 from allocator.errors import AllocatorError, RuleFileError
 from allocator.files import display_path, kind_of, read_model
 from allocator.models import AllocationFile, TieringFile
-from allocator.runner import RunResult, VariantResult, run_scenario, slug, write_outputs
-from allocator.scenarios import BASE, load_scenario
+from allocator.runner import RunResult, VariantResult, slug
+from allocator.scenarios import load_scenario
 from allocator.snapshots import load_snapshot
 from allocator.tiering import Mode
 from allocator.tiering_rules import TieringRules, load_tiering
@@ -74,12 +74,47 @@ def validate(files: list[Path]) -> int:
     return 0
 
 
-def run(scenario: Path, out: Path | None, engine: Mode = "grouped") -> int:
-    """Run a scenario, write its outputs and print the per-tier table."""
-    result = run_scenario(scenario, engine)
-    target = out if out is not None else Path("out") / slug(result.scenario.spec.name)
-    write_outputs(result, target)
+def run(
+    scenario: Path, out: Path | None, engine: Mode = "grouped", ledger: Path | None = None, wait: float = 0.0
+) -> int:
+    """Run a scenario under the run lock, write its outputs, print the per-tier table."""
+    from allocator.batch import execute, quiet
+
+    target = out if out is not None else Path("out") / slug(load_scenario(scenario).spec.name)
+    result = execute(scenario, target, ledger=ledger, wait=wait, mode=engine, log=quiet)
     print_run(result, target)
+    return 0
+
+
+def batch(scenario: Path, out: Path, ledger: Path | None, wait: float, engine: Mode) -> int:
+    """An unattended run: JSON log lines on stdout, a ledger record, no tables."""
+    from allocator.batch import execute, json_log
+
+    book = ledger if ledger is not None else out.resolve().parent / "ledger.sqlite"
+    log = json_log()
+    execute(scenario, out, ledger=book, wait=wait, mode=engine, log=log)
+    log("done", exit=0)
+    return 0
+
+
+def diff(before: str, after: str, snapshot: Path | None, scenario: Path | None) -> int:
+    """Print the Markdown impact of a rule change; exit 1 when anything differs, 0 when nothing does."""
+    from allocator.diff import diff as rule_diff
+
+    markdown, changed = rule_diff(before, after, snapshot, scenario)
+    sys.stdout.write(markdown)
+    return 1 if changed else 0
+
+
+def explain(client_id: str, scenario: Path, as_json: bool) -> int:
+    """Print why one client has its tier and quotas (text, or JSON with --json)."""
+    import json
+
+    from allocator.explain import explain as explain_client
+    from allocator.explain import render_explain
+
+    data = explain_client(client_id, scenario)
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n" if as_json else render_explain(data))
     return 0
 
 

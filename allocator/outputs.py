@@ -8,10 +8,13 @@ go to timings.json), so the same run twice gives byte-identical files.
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -152,22 +155,68 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) != 0:
+        err = ctypes.get_errno()
+        if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+            return False
+        raise OSError(err, os.strerror(err), str(a))
+    return True
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def clean_leftovers(target: Path) -> None:
+    """Remove temporary folders that a killed run left beside `target` (call under the run lock)."""
+    target = target.resolve()
+    for stale in target.parent.glob(f".{target.name}.tmp-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
 def write_atomically(target: Path, fill: Callable[[Path], None]) -> None:
-    """Let `fill` write a complete folder, then put it at `target` in place of any previous one."""
+    """Let `fill` write a complete folder, then put it at `target` in place of any previous one.
+
+    Everything is written and fsynced in a temporary folder beside the target; then the two are
+    exchanged in one atomic rename, so at every instant `target` is either the complete previous
+    outputs or the complete new ones, whenever the process is killed.
+    """
     target = target.resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; outputs are as readable as any folder
     try:
         fill(tmp)
         for f in tmp.rglob("*"):
             if f.is_file():
                 with f.open("rb") as fh:
                     os.fsync(fh.fileno())
+        _fsync_dir(tmp)
+        if target.exists() and _exchange(tmp, target):
+            _fsync_dir(target.parent)
+            shutil.rmtree(tmp, ignore_errors=True)  # now holds the previous outputs
+            return
         old = None
-        if target.exists():
-            old = target.parent / f".{target.name}.old-{os.getpid()}"
+        if target.exists():  # no atomic exchange here: the shortest possible window
+            old = target.parent / f".{target.name}.tmp-old-{os.getpid()}"
             os.rename(target, old)
         os.rename(tmp, target)
+        _fsync_dir(target.parent)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     except BaseException:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +44,7 @@ class RunResult:
     tiers: pl.DataFrame
     variants: list[VariantResult]
     timings: dict[str, float]
+    previous: dict[str, object] | None = None  # where empty current tiers were taken from
 
     @property
     def comparison(self) -> pl.DataFrame:
@@ -50,7 +52,9 @@ class RunResult:
         changes = {}
         for v in self.variants:
             if v.tiers is not None:
-                moved = v.tiers.with_columns(self.tiers["tier"].alias("_base")).filter(pl.col("tier") != pl.col("_base"))
+                moved = v.tiers.with_columns(self.tiers["tier"].alias("_base")).filter(
+                    pl.col("tier") != pl.col("_base")
+                )
                 changes[v.name] = moved.group_by("ladder", "tier").agg(pl.len().cast(pl.Int64).alias("changed"))
         return comparison(self.variants, changes)
 
@@ -60,16 +64,40 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "variant"
 
 
-def run_scenario(path: Path, mode: Mode = "grouped") -> RunResult:
+Previous = Callable[[str], tuple[int, str, pl.DataFrame] | None]
+
+
+def run_scenario(
+    path: Path,
+    mode: Mode = "grouped",
+    *,
+    previous: Previous | None = None,
+    on_loaded: Callable[[Scenario], None] | None = None,
+) -> RunResult:
     """Load, check, tier and allocate the scenario and each of its variants.
 
     `mode` is how conditions reach the engine: `grouped` (one client per group of clients whose
-    conditions all agree) or `exact` (every client); both give the same result.
+    conditions all agree) or `exact` (every client); both give the same result. `previous`
+    gives the tiers of an earlier run for a period (from the ledger): clients whose current
+    tier is empty take it from there. `on_loaded` is called once the scenario files are read.
     """
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     scenario = load_scenario(path)
+    if on_loaded is not None:
+        on_loaded(scenario)
     snapshot = load_snapshot(scenario.snapshot, display_path(scenario.snapshot), scenario.columns())
+    filled = None
+    field = scenario.tiering.current_field
+    if previous is not None and field is not None:
+        found = previous(scenario.spec.period)
+        if found is not None:
+            run_id, period, tiers_before = found
+            before = tiers_before.select("client_id", pl.col("tier").alias("_previous"))
+            snapshot = snapshot.join(before, on="client_id", how="left", maintain_order="left")
+            n = int((snapshot[field].is_null() & snapshot["_previous"].is_not_null()).sum())
+            snapshot = snapshot.with_columns(pl.coalesce(field, "_previous").alias(field)).drop("_previous")
+            filled = {"from_run": run_id, "period": period, "clients_filled": n}
     timings["load"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     table, tiers = tier_clients(scenario.tiering, snapshot, mode)
@@ -88,7 +116,7 @@ def run_scenario(path: Path, mode: Mode = "grouped") -> RunResult:
         summary = summarize(products, ctx)
         variants.append(VariantResult(name, products, summary, tier_amounts_table(products, ctx), own_tiers))
     timings["allocate"] = time.perf_counter() - t2
-    return RunResult(scenario, table, tiers, variants, timings)
+    return RunResult(scenario, table, tiers, variants, timings, filled)
 
 
 def _manifest(result: RunResult, variant: VariantResult) -> dict[str, object]:
@@ -104,6 +132,7 @@ def _manifest(result: RunResult, variant: VariantResult) -> dict[str, object]:
             "tiering": {"file": s.spec.tiering, "sha256": s.tiering.sha256},
             "allocation": {"file": s.spec.allocation, "sha256": s.allocation.sha256},
         },
+        "current_tier_from_ledger": result.previous,
         "products": [
             {
                 "product": p.product,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from allocator.allocation import Settings, default_settings
 from allocator.allocation_rules import AllocationRules, load_allocation, resolve_table

@@ -121,7 +121,7 @@ def test_bad_snapshot_exits_2_and_keeps_previous_outputs(tiny: Path, capsys: pyt
         "tiny/clients.csv: row 4, column client_id: duplicate client id 'c1' (first on row 2)\n"
     )
     assert {p.name: p.read_bytes() for p in Path("out").iterdir()} == before
-    assert sorted(p.name for p in Path(".").iterdir()) == ["out", "tiny"]
+    assert sorted(p.name for p in Path(".").iterdir()) == [".out.lock", "out", "tiny"]  # no leftovers but the lock file
 
 
 def test_bad_rule_file_exits_2_without_traceback(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
