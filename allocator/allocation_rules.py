@@ -25,6 +25,7 @@ _POLICY_KEYS = {
     "tier_amounts": {"target", "shape"},
 }
 _ONLY_FOR = {
+    "ladder_split": ("tier_amounts",),
     "per_client": ("per_tier", "tier_amounts"),
     "weights": ("weighted",),
     "target": ("tier_amounts",),
@@ -102,7 +103,7 @@ def load_allocation(file: Path, tiering: TieringRules) -> AllocationRules:
         if isinstance(order, str) and (order in tiering.names or order in own_fields):
             problems.append(doc.problem((*path, "order_column"), f"'{order}' is a declared field, not an order column"))
         eligible = _eligibility(doc, raw, path, names, problems)
-        _check_policy_keys(doc, raw, path, problems)
+        _check_policy_keys(doc, raw, path, problems, tuple(tiering.ladders))
         _check_reserve(doc, raw, path, problems)
         compiled.append((i, raw, eligible))
     tables = {
@@ -117,6 +118,12 @@ def load_allocation(file: Path, tiering: TieringRules) -> AllocationRules:
     for i, raw, _ in compiled:
         split = raw.get("ladder_split")
         if isinstance(split, dict):
+            for lad in tiering.ladders:
+                if lad not in split:
+                    msg = f"ladder '{lad}' has no share; give every ladder one (0 keeps it out)"
+                    problems.append(doc.problem(("products", i, "ladder_split"), msg))
+            if not any(isinstance(v, int | float) and v > 0 for v in split.values()):
+                problems.append(doc.problem(("products", i, "ladder_split"), "at least one ladder needs a share above 0"))
             for lad in split:
                 if lad not in tiering.ladders:
                     hint = did_you_mean(str(lad), tiering.ladders)
@@ -174,7 +181,9 @@ def _eligibility(
     return tuple(out)
 
 
-def _check_policy_keys(doc: Document, raw: dict[str, Any], path: PathT, problems: list[Problem]) -> None:
+def _check_policy_keys(
+    doc: Document, raw: dict[str, Any], path: PathT, problems: list[Problem], ladders: tuple[str, ...]
+) -> None:
     policy = raw.get("policy", "per_tier")
     if policy not in _POLICY_KEYS:
         return
@@ -188,6 +197,9 @@ def _check_policy_keys(doc: Document, raw: dict[str, Any], path: PathT, problems
         problems.append(doc.problem(path, "policy weighted needs 'weights', each tier's weight"))
     if policy == "tier_amounts" and raw.get("shape") == "entitlement" and "per_client" not in raw:
         problems.append(doc.problem((*path, "shape"), "shape entitlement needs 'per_client', the ratios to follow"))
+    if policy == "tier_amounts" and len(ladders) > 1 and "ladder_split" not in raw:
+        msg = f"policy tier_amounts with several ladders needs 'ladder_split', how the supply is divided between {', '.join(ladders)}"
+        problems.append(doc.problem(path, msg))
     lo, hi = raw.get("min_per_client"), raw.get("max_per_client")
     if isinstance(lo, int) and isinstance(hi, int) and lo > hi:
         problems.append(doc.problem((*path, "min_per_client"), f"min_per_client {lo} is above max_per_client {hi}"))

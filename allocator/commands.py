@@ -153,9 +153,8 @@ def print_run(result: RunResult, target: Path) -> None:
         items.append(_amounts_table(base))
     if len(result.variants) > 1:
         items.append(_comparison_table(result))
-    files = "tiers.csv, quotas.csv, summary.csv, manifest.json" + (
-        ", comparison.csv" if len(result.variants) > 1 else ""
-    )
+    files = "tiers.csv, quotas.csv, summary.csv, manifest.json"
+    files += ", comparison.csv, report.html" if len(result.variants) > 1 else ", report.html"
     items.append(f"wrote {display_path(target)}/ ({files})")
     emit(*items)
 

@@ -23,6 +23,7 @@ from allocator.outputs import (
     write_csv_parts,
     write_json,
 )
+from allocator.report import render_report
 from allocator.scenarios import BASE, Scenario, load_scenario
 from allocator.snapshots import load_snapshot
 from allocator.tiering import Mode, tier_clients
@@ -165,6 +166,7 @@ def write_outputs(result: RunResult, out: Path) -> None:
             write_json(manifest, target / "manifest.json")
         if len(result.variants) > 1:
             write_csv(result.comparison, folder / "comparison.csv")
+        (folder / "report.html").write_text(render_report(result), encoding="utf-8")
         write_json({k: round(v, 3) for k, v in result.timings.items()}, folder / "timings.json")
 
     write_atomically(out, fill)

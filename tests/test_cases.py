@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import csv
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from allocator.tiering import tier_clients
 from allocator.tiering_rules import load_tiering
 
 CASES = Path(__file__).parent / "cases"
+MEMORY_BOUND = 64 * 2**20  # bytes of Python allocations while checking one bad input
 
 
 def _cases(kind: str) -> list[Any]:
@@ -53,11 +55,20 @@ def test_error_case(
 ) -> None:
     _write_files(tmp_path, case["files"])
     monkeypatch.chdir(tmp_path)
-    code = main(["validate", *case["validate"]])
+    before = sorted(p.name for p in tmp_path.iterdir())
+    tracemalloc.start()
+    try:
+        code = main(["validate", *case["validate"]])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
     out, err = capsys.readouterr()
     assert err == case["expected"]
     assert code == 2
     assert "Traceback" not in out + err
+    # Bounded memory (an alias bomb must be refused, not expanded) and nothing executed or written.
+    assert peak < MEMORY_BOUND, f"{peak / 2**20:.0f} MiB"
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 
 def _clients_csv(path: Path, rows: list[dict[str, Any]]) -> None:

@@ -22,7 +22,7 @@ p1      │ shops       │ B    │       2 │       4 │        2 │       
 p1      │ shops       │ C    │       2 │       4 │        2 │         2 │ 50.0% │      0.0% │
 p1      │ reserve     │      │         │         │          │         1 │       │           │ held for managers
 p1      │ unallocated │      │         │         │          │         0 │       │           │ supply 8, available 7
-wrote out/ (tiers.csv, quotas.csv, summary.csv, manifest.json)
+wrote out/ (tiers.csv, quotas.csv, summary.csv, manifest.json, report.html)
 """
 
 
@@ -39,7 +39,7 @@ def test_run_prints_the_per_tier_table_and_writes_every_file(tiny: Path, capsys:
     out, err = capsys.readouterr()
     assert (out, err) == (TINY_TABLE, "")
     written = sorted(p.name for p in Path("out").iterdir())
-    assert written == ["manifest.json", "quotas.csv", "summary.csv", "tiers.csv", "timings.json"]
+    assert written == ["manifest.json", "quotas.csv", "report.html", "summary.csv", "tiers.csv", "timings.json"]
     assert Path("out/quotas.csv").read_text() == (
         "client_id,product,ladder,tier,ordered,entitled,excluded_by,quota\n"
         "c1,p1,shops,A,5,3,,2\n"
