@@ -90,7 +90,16 @@ def run_lock(out: Path, ledger: Path | None, wait: float) -> Iterator[None]:
         yield
 
 
-def execute(scenario: Path, out: Path, *, ledger: Path | None, wait: float, mode: Mode, log: Log) -> RunResult:
+def execute(
+    scenario: Path,
+    out: Path,
+    *,
+    ledger: Path | None,
+    wait: float,
+    mode: Mode,
+    log: Log,
+    progress: Callable[[str], None] | None = None,
+) -> RunResult:
     """Run a scenario under the locks, write its outputs atomically, record it in the ledger."""
     log(
         "start",
@@ -103,8 +112,10 @@ def execute(scenario: Path, out: Path, *, ledger: Path | None, wait: float, mode
         log("locked")
         clean_leftovers(out)
         if ledger is None:
-            result = run_scenario(scenario, mode)
+            result = run_scenario(scenario, mode, progress=progress)
             _log_result(log, result)
+            if progress is not None:
+                progress(f"writing {display_path(out)}")
             write_outputs(result, out)
             log("written", out=display_path(out))
             return result
@@ -124,8 +135,12 @@ def execute(scenario: Path, out: Path, *, ledger: Path | None, wait: float, mode
                 run_id = book.start(info)
 
             try:
-                result = run_scenario(scenario, mode, previous=book.previous_tiers, on_loaded=started)
+                result = run_scenario(
+                    scenario, mode, previous=book.previous_tiers, on_loaded=started, progress=progress
+                )
                 _log_result(log, result)
+                if progress is not None:
+                    progress(f"writing {display_path(out)}")
                 write_outputs(result, out)
                 log("written", out=display_path(out))
                 assert run_id is not None

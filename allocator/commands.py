@@ -81,7 +81,11 @@ def run(
     from allocator.batch import execute, quiet
 
     target = out if out is not None else Path("out") / slug(load_scenario(scenario).spec.name)
-    result = execute(scenario, target, ledger=ledger, wait=wait, mode=engine, log=quiet)
+    if sys.stderr.isatty():  # a spinner with the current step; nothing when output is redirected
+        with Console(stderr=True).status("starting") as status:
+            result = execute(scenario, target, ledger=ledger, wait=wait, mode=engine, log=quiet, progress=status.update)
+    else:
+        result = execute(scenario, target, ledger=ledger, wait=wait, mode=engine, log=quiet)
     print_run(result, target)
     return 0
 

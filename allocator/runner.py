@@ -74,19 +74,23 @@ def run_scenario(
     *,
     previous: Previous | None = None,
     on_loaded: Callable[[Scenario], None] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> RunResult:
     """Load, check, tier and allocate the scenario and each of its variants.
 
     `mode` is how conditions reach the engine: `grouped` (one client per group of clients whose
     conditions all agree) or `exact` (every client); both give the same result. `previous`
     gives the tiers of an earlier run for a period (from the ledger): clients whose current
-    tier is empty take it from there. `on_loaded` is called once the scenario files are read.
+    tier is empty take it from there. `on_loaded` is called once the scenario files are read;
+    `progress` is told what the run is doing, step by step (for a terminal display).
     """
+    say = progress or (lambda _: None)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     scenario = load_scenario(path)
     if on_loaded is not None:
         on_loaded(scenario)
+    say(f"reading and checking {display_path(scenario.snapshot)}")
     snapshot = load_snapshot(scenario.snapshot, display_path(scenario.snapshot), scenario.columns())
     filled = None
     field = scenario.tiering.current_field
@@ -101,6 +105,7 @@ def run_scenario(
             filled = {"from_run": run_id, "period": period, "clients_filled": n}
     timings["load"] = time.perf_counter() - t0
     t1 = time.perf_counter()
+    say(f"tiering {snapshot.height:,} clients")
     table, tiers = tier_clients(scenario.tiering, snapshot, mode)
     timings["tier"] = time.perf_counter() - t1
     t2 = time.perf_counter()
@@ -113,6 +118,7 @@ def run_scenario(
             rules = scenario.variant_tiering[name]
             variant_table, own_tiers = tier_clients(rules, snapshot, mode)
             ctx = Context.build(variant_table, own_tiers, rules.ladders, seed, period, mode)
+        say(f"allocating {len(settings)} products ({name})")
         products = allocate(scenario.allocation, ctx, settings)
         summary = summarize(products, ctx)
         variants.append(VariantResult(name, products, summary, tier_amounts_table(products, ctx), own_tiers))
