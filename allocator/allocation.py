@@ -84,6 +84,16 @@ class Context:
         hashes = client_hashes(tiers["client_id"].to_list())
         return cls(table, tiers, hashes, seed, period, mode, cells, codes["_code"].to_numpy())
 
+    @property
+    def ranks(self) -> npt.NDArray[np.int64]:
+        """Each client's tier position on its ladder (0 = best): ties go to the better tier."""
+        position: list[int] = []
+        seen: dict[str, int] = {}
+        for ladder, _ in self.cells:  # cells run ladder by ladder, best tier first
+            position.append(seen.get(ladder, 0))
+            seen[ladder] = position[-1] + 1
+        return np.array(position, dtype=np.int64)[self.codes]
+
     def per_cell(self, values: Mapping[tuple[str, str], int], default: int = 0) -> npt.NDArray[np.int64]:
         """Each client's value from a (ladder, tier) table."""
         return np.array([values.get(c, default) for c in self.cells], dtype=np.int64)[self.codes]
@@ -199,7 +209,7 @@ def allocate_product(product: ProductRules, settings: Settings, ctx: Context) ->
                 )
                 floor = np.zeros(n, dtype=np.int64)
         weights = [table.get(c, Fraction(0)) for c in ctx.cells]
-        quota = apportion_arrays(ctx.codes, weights, claim, floor, keys, available, settings.rounding)
+        quota = apportion_arrays(ctx.codes, weights, claim, floor, keys, available, settings.rounding, ctx.ranks)
         entitled = claim
     elif spec.policy == "priority":
         quota = _priority(ctx, product, cap, keys, available, settings.rounding)
@@ -241,15 +251,18 @@ def apportion_arrays(
     keys: U64,
     total: int,
     method: str,
+    ranks: npt.NDArray[np.int64] | None = None,
 ) -> npt.NDArray[np.int64]:
     """Quotas for clients with a cell code (its weight), a claim (NONE: uncapped) and a floor.
 
     Clients with equal (cell, claim, floor) are interchangeable: apportion the groups, then give
-    the units left for exactly tied clients to the lowest keys (then the first in row order,
-    which is client id order).
+    the units left for exactly tied clients to the best `ranks` (tier position on its ladder)
+    first, then to the lowest keys, then to the first in row order (client id order).
     """
     if codes.size == 0:
         return np.zeros(0, dtype=np.int64)
+    if ranks is None:
+        ranks = np.zeros(len(codes), dtype=np.int64)
     uniq, inverse, counts = _unique_rows(codes, claim, floor)
     groups = [
         Group(weights[c], k, None if cl == NONE else cl, fl)
@@ -269,8 +282,21 @@ def apportion_arrays(
             starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
             rank = np.arange(len(ranked)) - np.repeat(starts, np.diff(np.r_[starts, len(ranked)]))
             candidates = np.sort(ranked[rank < tied[group]])
-        quota[_lowest(candidates, keys[candidates], extra)] += 1
+        quota[_winners(candidates, ranks[candidates], keys[candidates], extra)] += 1
     return quota
+
+
+def _winners(rows: npt.NDArray[np.intp], ranks: npt.NDArray[np.int64], keys: U64, k: int) -> npt.NDArray[np.intp]:
+    """The `k` tied rows that get one more unit: the better tier first, then the lowest key."""
+    chosen = []
+    for rank in np.unique(ranks).tolist():
+        if k <= 0:
+            break
+        here = ranks == rank
+        picked = _lowest(rows[here], keys[here], k)
+        chosen.append(picked)
+        k -= len(picked)
+    return np.concatenate(chosen) if chosen else rows[:0]
 
 
 def _lowest(rows: npt.NDArray[np.intp], keys: U64, k: int) -> npt.NDArray[np.intp]:
