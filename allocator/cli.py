@@ -28,6 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     v = sub.add_parser("validate", help="check rule and scenario files; exit 2 on any problem")
     v.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    v.add_argument(
+        "--strict", action="store_true", help="exit 1 when the rule analysis finds gaps or rules that never fire"
+    )
     r = sub.add_parser("run", help="tier the clients and allocate every product of a scenario")
     r.add_argument("scenario", type=Path, metavar="SCENARIO")
     r.add_argument("--out", type=Path, default=None, metavar="DIR", help="output folder (default: out/<scenario name>)")
@@ -86,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "validate":
             from allocator.commands import validate
 
-            return validate(args.files)
+            return validate(args.files, args.strict)
         if args.command == "run":
             from allocator.commands import run
 

@@ -32,30 +32,38 @@ def emit(*items: object) -> None:
     sys.stdout.write("".join(line.rstrip() + "\n" for line in cap.get().splitlines()))
 
 
-def validate(files: list[Path]) -> int:
-    """Check each file (tiering files first, so allocation files are checked against them)."""
+def validate(files: list[Path], strict: bool = False) -> int:
+    """Check each file (tiering files first, so allocation files are checked against them).
+
+    Tiering files are also analysed as decision tables (gaps, rules that can never fire,
+    impossible conditions): warnings, printed under the file's ok line; exit 1 with --strict.
+    """
     errors: list[str] = []
     ok: list[str] = []
+    warnings = 0
     kinds = {f: kind_of(f) for f in files}
-    tiering: TieringRules | None = None
+    loaded: dict[Path, TieringRules] = {}
     for f in sorted(files, key=lambda f: kinds[f] != "tiering"):
         try:
             kind = kinds[f]
             if kind == "tiering":
-                tiering = load_tiering(f)
+                tiering = loaded[f] = load_tiering(f)
                 ok.append(
                     f"{display_path(f)}: ok (tiering: {len(tiering.ladders)} ladders, "
                     f"{len(tiering.placement)} placement rules, {len(tiering.adjust)} adjustments)"
                 )
-            elif kind == "allocation" and tiering is not None:
-                a = load_allocation(f, tiering)
+                found = rule_warnings(f, tiering)
+                warnings += len(found)
+                ok.extend(found)
+            elif kind == "allocation" and (partner := _partner(f, loaded)) is not None:
+                a = load_allocation(f, partner)
                 ok.append(
-                    f"{display_path(f)}: ok (allocation: {len(a.products)} products, checked against {tiering.file})"
+                    f"{display_path(f)}: ok (allocation: {len(a.products)} products, checked against {partner.file})"
                 )
             elif kind == "allocation":
-                loaded = read_model(f, AllocationFile, "allocation")
-                if loaded.problems:
-                    raise RuleFileError("\n".join(p.render() for p in sorted(loaded.problems)))
+                alone = read_model(f, AllocationFile, "allocation")
+                if alone.problems:
+                    raise RuleFileError("\n".join(p.render() for p in sorted(alone.problems)))
                 ok.append(f"{display_path(f)}: ok (allocation; give its tiering file too to check tiers and fields)")
             elif kind == "scenario":
                 s = load_scenario(f)
@@ -71,7 +79,42 @@ def validate(files: list[Path]) -> int:
     if errors:
         print("\n".join(errors), file=sys.stderr)
         return 2
-    return 0
+    return 1 if strict and warnings else 0
+
+
+def _partner(allocation: Path, tierings: dict[Path, TieringRules]) -> TieringRules | None:
+    """The tiering file an allocation file goes with: the only one given, or the one named alike
+    (`x-allocation.yaml` with `x-tiering.yaml`, `allocation.yaml` with `tiering.yaml`)."""
+    if len(tierings) == 1:
+        return next(iter(tierings.values()))
+    stem = allocation.name.replace("allocation", "")
+    for path, rules in tierings.items():
+        if path.parent.resolve() == allocation.parent.resolve() and path.name.replace("tiering", "") == stem:
+            return rules
+    return None
+
+
+def rule_warnings(path: Path, tiering: TieringRules, max_cells: int = 50_000) -> list[str]:
+    """The decision-table findings of a tiering file, as located warning lines."""
+    from allocator.analysis import analyse
+    from allocator.yamlio import load_yaml_file
+
+    findings = analyse(tiering, max_cells)
+    if not findings:
+        return []
+    doc = load_yaml_file(path, display_path(path))
+    where = {
+        rule.get("id"): (section, i)
+        for section in ("placement", "adjust")
+        for i, rule in enumerate(doc.data.get(section) or [])
+        if isinstance(rule, dict)
+    }
+    lines = []
+    for f in findings:
+        at = where.get(f.rule_id) if f.rule_id else None
+        problem = doc.problem(at if at else ("ladders", f.ladder), "warning: " + f.message, key=at is None)
+        lines.append(problem.render())
+    return lines
 
 
 def run(

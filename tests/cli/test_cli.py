@@ -141,9 +141,30 @@ def test_validate_ok_lists_each_file(tiny: Path, capsys: pytest.CaptureFixture[s
     assert err == ""
     assert out == (
         "tiny/tiering.yaml: ok (tiering: 1 ladders, 2 placement rules, 0 adjustments)\n"
+        "tiny/tiering.yaml:6:3: ladders.shops: warning: no placement rule covers clients where volume < 50 on ladder shops;"
+        " they get the default tier C\n"
         "tiny/allocation.yaml: ok (allocation: 1 products, checked against tiny/tiering.yaml)\n"
         "tiny/scenario.yaml: ok (scenario 'tiny': 0 variants, snapshot checked)\n"
     )
+
+
+def test_validate_strict_exits_1_on_rule_analysis_findings(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = (
+        (tiny / "tiering.yaml")
+        .read_text()
+        .replace("{id: mid, when: {volume: {gte: 50}}", "{id: mid, when: {volume: {gte: 150}}")
+    )
+    (tiny / "tiering.yaml").write_text(text)
+    assert main(["validate", "--strict", "tiny/tiering.yaml"]) == 1
+    assert main(["validate", "tiny/tiering.yaml"]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    lines = out.splitlines()
+    assert lines[:3] == [
+        "tiny/tiering.yaml: ok (tiering: 1 ladders, 2 placement rules, 0 adjustments)",
+        "tiny/tiering.yaml:9:5: placement[1] (id=mid): warning: can never place a client on ladder shops: big always matches first",
+        "tiny/tiering.yaml:6:3: ladders.shops: warning: no placement rule covers clients where volume < 100 on ladder shops; they get the default tier C",
+    ]
 
 
 def test_internal_error_exits_3_with_a_hint(
