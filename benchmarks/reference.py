@@ -43,12 +43,15 @@ def tiers_of(df: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return city, rank
 
 
-def webster(weights: np.ndarray, caps: np.ndarray, keys: np.ndarray, total: int) -> np.ndarray:
-    """Webster with caps on the distinct (weight, cap) groups, ties to the lowest key."""
-    pairs, inverse, counts = np.unique(
-        np.stack([weights, caps], axis=1), axis=0, return_inverse=True, return_counts=True
-    )
-    inverse = inverse.reshape(-1)
+def webster(weights: np.ndarray, caps: np.ndarray, keys: np.ndarray, total: int, rank: np.ndarray) -> np.ndarray:
+    """Webster with caps on the distinct (weight, cap) groups; ties to the better tier, then the lowest key."""
+    packed = weights.astype(np.int64) * 64 + caps  # small non-negative ints: one dense count
+    dense = np.bincount(packed)
+    present = np.flatnonzero(dense)
+    lookup = np.zeros(len(dense), dtype=np.int64)
+    lookup[present] = np.arange(len(present))
+    inverse, counts = lookup[packed], dense[present]
+    pairs = np.stack([present // 64, present % 64], axis=1)
     q = np.zeros(len(pairs), dtype=np.int64)
     left = min(total, int((pairs[:, 1] * counts).sum()))
     heap = [(-Fraction(int(w), 1) / Fraction(1, 2), g) for g, (w, c) in enumerate(pairs) if w > 0 and c > 0]
@@ -68,7 +71,7 @@ def webster(weights: np.ndarray, caps: np.ndarray, keys: np.ndarray, total: int)
             continue
         quota = q[inverse]
         members = np.flatnonzero(np.isin(inverse, same))
-        winners = members[np.argsort(keys[members], kind="stable")[:left]]
+        winners = members[np.lexsort((keys[members], rank[members]))[:left]]
         quota[winners] += 1
         return quota
     return q[inverse]
@@ -80,8 +83,9 @@ def main(scenario_dir: Path, out: Path) -> None:
     ids = df["client_id"].to_list()
     hashes = client_hashes(ids)
     out.mkdir(parents=True, exist_ok=True)
-    ladder = np.where(city, "city", "village")
-    pl.DataFrame({"client_id": df["client_id"], "ladder": ladder, "tier": TIERS[rank]}).write_csv(out / "tiers.csv")
+    ladder = pl.Series(["village", "city"]).gather(city.astype(np.int64))
+    tier = pl.Series(list(TIERS)).gather(rank)
+    pl.DataFrame({"client_id": df["client_id"], "ladder": ladder, "tier": tier}).write_csv(out / "tiers.csv")
     products = sorted(c.removeprefix("order_") for c in df.columns if c.startswith("order_"))
     n = df.height
     excluded = df["violations"].to_numpy() >= 2
@@ -93,11 +97,19 @@ def main(scenario_dir: Path, out: Path) -> None:
             orders = df[f"order_{p}"].to_numpy()
             cap = np.where(excluded, 0, np.minimum(orders, 5))
             claim = np.minimum(ent, cap)
-            quota = webster(ent, claim, product_keys(hashes, 2026, "2026Q4", p), available)
+            quota = webster(ent, claim, product_keys(hashes, 2026, "2026Q4", p), available, rank)
             pl.DataFrame(
-                {"client_id": df["client_id"], "product": [p] * n, "ladder": ladder, "tier": TIERS[rank],
-                 "ordered": orders, "entitled": claim, "quota": quota}
-            ).write_csv(f, include_header=i == 0)  # fmt: skip
+                {
+                    "client_id": df["client_id"],
+                    "ladder": ladder,
+                    "tier": tier,
+                    "ordered": orders,
+                    "entitled": claim,
+                    "quota": quota,
+                }
+            ).select("client_id", pl.lit(p).alias("product"), pl.exclude("client_id")).write_csv(
+                f, include_header=i == 0
+            )
 
 
 if __name__ == "__main__":
