@@ -72,7 +72,7 @@ def parse_condition(raw: Any, names: Mapping[str, FieldKind], path: PathT) -> tu
 
 def _parse_mapping(raw: Any, names: Mapping[str, FieldKind], path: PathT, issues: list[Issue]) -> Cond:
     if not isinstance(raw, dict):
-        issues.append((path, f"a condition must be a mapping, got {_show(raw)}", False))
+        issues.append((path, f"a condition must be a mapping, got {show_value(raw)}", False))
         return All(())
     if not raw:
         issues.append((path, "an empty condition; write the keys that must hold", False))
@@ -119,7 +119,7 @@ def _operand(
 ) -> Scalar | tuple[Scalar, ...] | bool | None:
     if op == "is_null":
         if not isinstance(value, bool):
-            issues.append((path, f"is_null takes true or false, got {_show(value)}", False))
+            issues.append((path, f"is_null takes true or false, got {show_value(value)}", False))
             return None
         return value
     if kind.kind == "any":  # the field's own declaration is broken and reported there
@@ -129,7 +129,7 @@ def _operand(
         return None
     if op in ("in", "not_in", "between"):
         if not isinstance(value, list) or not value:
-            issues.append((path, f"'{op}' takes a non-empty list, got {_show(value)}", False))
+            issues.append((path, f"'{op}' takes a non-empty list, got {show_value(value)}", False))
             return None
         if op == "between" and len(value) != 2:
             issues.append((path, f"'between' takes [low, high], got {len(value)} values", False))
@@ -148,14 +148,14 @@ def _operand(
 def _scalar(value: Any, kind: FieldKind, path: PathT, issues: list[Issue]) -> Scalar | None:
     if kind.kind in ("number", "integer"):
         if isinstance(value, bool) or not isinstance(value, int | float):
-            issues.append((path, f"expected a number, got {_show(value)}", False))
+            issues.append((path, f"expected a number, got {show_value(value)}", False))
             return None
         if isinstance(value, float) and not math.isfinite(value):
             issues.append((path, f"expected a finite number, got {value}", False))
             return None
         return value
     if not isinstance(value, str):
-        issues.append((path, f"expected text (a {kind.kind} value), got {_show(value)}", False))
+        issues.append((path, f"expected text (a {kind.kind} value), got {show_value(value)}", False))
         return None
     if kind.values and value not in kind.values:
         what = "tier" if kind.kind == "tier" else "value"
@@ -165,7 +165,8 @@ def _scalar(value: Any, kind: FieldKind, path: PathT, issues: list[Issue]) -> Sc
     return value
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
+    """A value as a message shows it: 'text', 5, a list, nothing (null)."""
     if value is None:
         return "nothing (null)"
     if isinstance(value, bool):

@@ -25,22 +25,6 @@ import polars as pl
 
 from allocator.allocation import Context, ProductResult
 
-SUMMARY_COLUMNS = [
-    "product",
-    "line",
-    "ladder",
-    "tier",
-    "clients",
-    "ordered",
-    "entitled",
-    "allocated",
-    "fill_rate",
-    "stockout_rate",
-    "min_quota",
-    "max_quota",
-    "note",
-]
-
 
 def summarize(results: Sequence[ProductResult], ctx: Context) -> pl.DataFrame:
     """Per product x ladder x tier (tiers that have clients, best first), then reserve and unallocated."""

@@ -14,7 +14,7 @@ from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from allocator.conditions import did_you_mean
+from allocator.conditions import did_you_mean, show_value
 from allocator.yamlio import Document, PathT, Problem
 
 _TYPE_WORDS = {
@@ -25,20 +25,6 @@ _TYPE_WORDS = {
     "list": "a list",
     "dict": "a mapping",
 }
-
-
-def _show(value: Any) -> str:
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return f"{str(value).lower()} (a boolean)"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, str):
-        return f"'{value}'"
-    return repr(value)
 
 
 def _inner_types(annotation: Any) -> list[Any]:
@@ -101,7 +87,7 @@ def _message(err: Any, model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[st
     if kind == "literal_error":
         choices = [c.strip(" '") for c in str(ctx.get("expected", "")).replace(" or ", ", ").split(",")]
         hint = did_you_mean(str(value), choices) if isinstance(value, str) else ""
-        return f"{_show(value)} is not one of {', '.join(choices)}{hint}", False
+        return f"{show_value(value)} is not one of {', '.join(choices)}{hint}", False
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         words = {
             "greater_than_equal": ("ge", "at least"),
@@ -109,7 +95,7 @@ def _message(err: Any, model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[st
             "less_than_equal": ("le", "at most"),
             "less_than": ("lt", "below"),
         }[kind]
-        return f"must be {words[1]} {ctx.get(words[0])}, got {_show(value)}", False
+        return f"must be {words[1]} {ctx.get(words[0])}, got {show_value(value)}", False
     if kind == "finite_number":
         return f"must be a finite number, got {value}", False
     if kind in ("too_short", "string_too_short"):
@@ -119,10 +105,10 @@ def _message(err: Any, model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[st
     if kind == "string_too_long":
         return f"longer than {ctx.get('max_length')} characters", False
     if kind in ("model_type", "model_attributes_type", "dataclass_type"):
-        return f"expected a mapping, got {_show(value)}", False
+        return f"expected a mapping, got {show_value(value)}", False
     for key, word in _TYPE_WORDS.items():
         if kind.startswith(key + "_"):
-            return f"expected {word}, got {_show(value)}", False
+            return f"expected {word}, got {show_value(value)}", False
     return f"{err['msg'][0].lower()}{err['msg'][1:]}", False
 
 
@@ -141,7 +127,7 @@ def pydantic_problems(exc: ValidationError, doc: Document, model: type[BaseModel
                 {m.split(", got")[0].removeprefix("expected ") for m, _ in messages if m.startswith("expected ")}
             )
             value = doc.get(path)
-            text = f"expected {' or '.join(wants)}, got {_show(value)}" if wants else messages[0][0]
+            text = f"expected {' or '.join(wants)}, got {show_value(value)}" if wants else messages[0][0]
             problems.append(doc.problem(path, text))
         else:
             msg, at_key = messages[0]
