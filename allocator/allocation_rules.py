@@ -107,7 +107,7 @@ def load_allocation(file: Path, tiering: TieringRules) -> AllocationRules:
         _check_reserve(doc, raw, path, problems)
         compiled.append((i, raw, eligible))
     tables = {
-        (i, key): resolve_table(doc, raw.get(key), ("products", i, key), tiering, problems, integer=key == "per_client")
+        (i, key): resolve_table(doc, raw.get(key), ("products", i, key), tiering, problems)
         for i, raw, _ in compiled
         for key in ("per_client", "weights")
         if key in raw
@@ -123,7 +123,9 @@ def load_allocation(file: Path, tiering: TieringRules) -> AllocationRules:
                     msg = f"ladder '{lad}' has no share; give every ladder one (0 keeps it out)"
                     problems.append(doc.problem(("products", i, "ladder_split"), msg))
             if not any(isinstance(v, int | float) and v > 0 for v in split.values()):
-                problems.append(doc.problem(("products", i, "ladder_split"), "at least one ladder needs a share above 0"))
+                problems.append(
+                    doc.problem(("products", i, "ladder_split"), "at least one ladder needs a share above 0")
+                )
             for lad in split:
                 if lad not in tiering.ladders:
                     hint = did_you_mean(str(lad), tiering.ladders)
@@ -217,7 +219,7 @@ def _check_reserve(doc: Document, raw: dict[str, Any], path: PathT, problems: li
 
 
 def resolve_table(
-    doc: Document, raw: Any, path: PathT, tiering: TieringRules, problems: list[Problem], *, integer: bool
+    doc: Document, raw: Any, path: PathT, tiering: TieringRules, problems: list[Problem]
 ) -> dict[str, dict[str, Fraction]] | None:
     if not isinstance(raw, dict) or not raw:
         return None
@@ -264,7 +266,6 @@ def resolve_table(
                 msg = f"{t_w} ({_fmt(worse)}) gets more than the better tier {t_b} ({_fmt(better)}) on ladder '{lad}'"
                 problems.append(doc.problem((*rpath, t_w), msg))
         out[lad] = values
-    del integer
     return out
 
 

@@ -213,7 +213,7 @@ def _apply(
             s = replace(s, rounding=variant.rounding[pid])
         if pid in variant.per_client:
             path = ("variants", i, "per_client", pid)
-            table = resolve_table(doc, doc.get(path), path, tiering, problems, integer=True)
+            table = resolve_table(doc, doc.get(path), path, tiering, problems)
             if table is not None:
                 s = replace(s, entitlement={lad: {t: int(v) for t, v in row.items()} for lad, row in table.items()})
         if pid in variant.reserve:
