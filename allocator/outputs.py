@@ -114,8 +114,7 @@ def _rate(num: int, den: int) -> float | None:
 
 def write_csv(df: pl.DataFrame, path: Path) -> None:
     """CSV with a fixed float format, so the bytes depend only on the values; empty text unquoted."""
-    text = [c for c, t in df.schema.items() if t == pl.String]
-    df.with_columns(pl.col(c).replace("", None) for c in text).write_csv(path, float_precision=4, null_value="")
+    write_csv_parts([df], path)
 
 
 def write_csv_parts(parts: Iterable[pl.DataFrame], path: Path) -> None:

@@ -19,10 +19,11 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from allocator.analysis import Finding, analyse
-from allocator.conditions import All, Any_, Compare, Cond, FieldKind, Not, evaluate
+from allocator.conditions import All, Compare, Cond, FieldKind, Not, evaluate
 from allocator.expressions import evaluate_row, parse_expression
 from allocator.models import FieldSpec
 from allocator.tiering_rules import Adjustment, Placement, TieringRules
+from tests.strategies import condition_trees
 
 LADDERS = ("city", "village")
 VALUES: dict[str, list[Any]] = {"volume": [0, 1, 2.5, 10, 100], "score": [-1, 0, 3, 7], "ratio": [0, 0.5, 2]}
@@ -45,15 +46,7 @@ def compares() -> st.SearchStrategy[Cond]:
     return st.one_of(on("volume"), on("score"), on("ratio"), market)
 
 
-conditions: st.SearchStrategy[Cond] = st.recursive(
-    compares(),
-    lambda inner: st.one_of(
-        st.lists(inner, min_size=1, max_size=3).map(lambda xs: All(tuple(xs))),
-        st.lists(inner, min_size=1, max_size=3).map(lambda xs: Any_(tuple(xs))),
-        inner.map(Not),
-    ),
-    max_leaves=4,
-)
+conditions: st.SearchStrategy[Cond] = condition_trees(compares(), max_leaves=4)
 ranges: st.SearchStrategy[Cond] = st.tuples(
     st.sampled_from(["lt", "lte", "gt", "gte"]), st.sampled_from([1, 2.5, 10])
 ).map(lambda t: Compare("volume", *t))

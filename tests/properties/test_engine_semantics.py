@@ -13,8 +13,9 @@ from typing import Any
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from allocator.conditions import All, Any_, Compare, Cond, Not, evaluate
+from allocator.conditions import Any_, Compare, Cond, Not, evaluate
 from allocator.engine import Rule, all_matches, first_match
+from tests.strategies import condition_trees
 
 NUMBERS = [0, 1, 2, 2.0, 2.5, 100, 1e-05, 3e-07, -1, 1e16]
 CATS = ["city", "village", "town"]
@@ -48,15 +49,7 @@ def compares() -> st.SearchStrategy[Compare]:
     )
 
 
-conditions: st.SearchStrategy[Cond] = st.recursive(
-    compares(),
-    lambda inner: st.one_of(
-        st.lists(inner, min_size=1, max_size=3).map(lambda xs: All(tuple(xs))),
-        st.lists(inner, min_size=1, max_size=3).map(lambda xs: Any_(tuple(xs))),
-        inner.map(Not),
-    ),
-    max_leaves=6,
-)
+conditions: st.SearchStrategy[Cond] = condition_trees(compares(), max_leaves=6)
 
 rows = st.fixed_dictionaries(
     {

@@ -16,11 +16,12 @@ from hypothesis import strategies as st
 
 from allocator.allocation import Context, excluded_by
 from allocator.allocation_rules import Eligibility, ProductRules
-from allocator.conditions import All, Any_, Compare, Cond, FieldKind, Not
+from allocator.conditions import Compare, Cond, FieldKind
 from allocator.expressions import BinOp, Col
 from allocator.models import FieldSpec, Product
 from allocator.tiering import tier_clients
 from allocator.tiering_rules import Adjustment, Placement, TieringRules
+from tests.strategies import condition_trees
 
 TIERS = ("A", "B", "C", "D")
 THRESHOLDS = [0, 1, 2, 2.5, 10, 100]
@@ -43,15 +44,7 @@ def compares() -> st.SearchStrategy[Compare]:
     )
 
 
-conds: st.SearchStrategy[Cond] = st.recursive(
-    compares(),
-    lambda inner: st.one_of(
-        st.lists(inner, min_size=1, max_size=3).map(lambda xs: All(tuple(xs))),
-        st.lists(inner, min_size=1, max_size=3).map(lambda xs: Any_(tuple(xs))),
-        inner.map(Not),
-    ),
-    max_leaves=4,
-)
+conds: st.SearchStrategy[Cond] = condition_trees(compares(), max_leaves=4)
 
 ladder_scope = st.sampled_from([("city", "village"), ("city",), ("village",)])
 

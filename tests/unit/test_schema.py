@@ -16,7 +16,9 @@ def test_committed_schemas_are_up_to_date(tmp_path: Path, capsys: pytest.Capture
     written = sorted(p.name for p in tmp_path.iterdir())
     assert written == ["allocation.schema.json", "scenario.schema.json", "tiering.schema.json"]
     for name in written:
-        assert (tmp_path / name).read_text() == (DOCS / name).read_text(), f"docs/schema/{name} is stale: run `allocator schema`"
+        assert (tmp_path / name).read_text() == (DOCS / name).read_text(), (
+            f"docs/schema/{name} is stale: run `allocator schema`"
+        )
 
 
 def test_example_files_name_their_schema() -> None:
