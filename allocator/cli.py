@@ -10,6 +10,7 @@ from pathlib import Path
 
 from allocator import __version__
 from allocator.errors import AllocatorError
+from allocator.escape import terminal_lines
 
 EXIT_OK, EXIT_FINDING, EXIT_USER, EXIT_BUG, EXIT_BUSY = 0, 1, 2, 3, 4
 
@@ -17,7 +18,7 @@ EXIT_OK, EXIT_FINDING, EXIT_USER, EXIT_BUG, EXIT_BUSY = 0, 1, 2, 3, 4
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        print(f"allocator: error: {message}", file=sys.stderr)
+        print(terminal_lines(f"allocator: error: {message}"), file=sys.stderr)
         raise SystemExit(EXIT_USER)
 
 
@@ -113,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AllocatorError as exc:
         if args.command == "batch":
             _batch_failure(exc)
-        print(str(exc), file=sys.stderr)
+        print(terminal_lines(str(exc)), file=sys.stderr)
         return EXIT_BUSY if type(exc).__name__ == "BusyError" else EXIT_USER
     except KeyboardInterrupt:
         print("allocator: interrupted; nothing was written", file=sys.stderr)
@@ -123,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             _batch_failure(exc, bug=True)
         if args.debug:
             traceback.print_exc()
-        print(f"allocator: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(terminal_lines(f"allocator: internal error: {type(exc).__name__}: {exc}"), file=sys.stderr)
         print("this is a bug in allocator; run again with --debug for the traceback and report it", file=sys.stderr)
         return EXIT_BUG
     raise AssertionError(args.command)

@@ -24,6 +24,7 @@ from typing import Any
 
 from allocator.allocation_rules import AllocationRules
 from allocator.errors import AllocatorError, RuleFileError
+from allocator.escape import terminal
 from allocator.files import display_path
 from allocator.scenarios import Scenario, load_rules
 from allocator.tiering_rules import TieringRules
@@ -149,37 +150,98 @@ class _GitFailed(Exception):
     pass
 
 
-def _fetch_git(source: str, into: Path) -> tuple[Path, dict[Path, str]]:
-    """Copy the file or folder `git:REV:PATH` names into `into`; its local path and each file's label."""
-    rev, colon, raw_path = source.removeprefix("git:").partition(":")
-    if not rev or not colon:
-        raise AllocatorError(f"{source}: expected git:REV:PATH, e.g. git:HEAD~1:rules")
-    path = raw_path.strip("/")
+_REFUSED_NAME = (
+    "a rule file's name must be a plain name "
+    "(no '/', '\\', NUL or control characters, not '.' or '..', not starting with '-')"
+)
+
+
+def _plain_name(name: str) -> bool:
+    """A tree entry name that is one ordinary file name on every system: nothing a crafted commit
+    could use to write elsewhere (`../x`, `/abs`, `a/b`, `..`) or to confuse a reader or a tool."""
+    return (
+        bool(name)
+        and name not in (".", "..")
+        and not name.startswith("-")
+        and not any(c in name for c in "/\\\0\ufffd")
+        and terminal(name) == name
+    )
+
+
+def _commit_of(source: str, rev: str) -> str:
+    """The full commit id REV names; REV is never read as an option (`-h`, `--output=...`)."""
     try:
         _git(["rev-parse", "--show-toplevel"], source)
     except _GitFailed:
         raise AllocatorError(f"{source}: the current directory is not inside a git repository") from None
+    unknown = AllocatorError(f"{source}: unknown git revision '{terminal(rev)}'")
+    if rev.startswith("-"):
+        raise unknown
     try:
-        _git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], source)
+        out = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], source)
     except _GitFailed:
-        raise AllocatorError(f"{source}: unknown git revision '{rev}'") from None
+        raise unknown from None
+    return out.decode("ascii").strip()
+
+
+def _fetch_git(source: str, into: Path) -> tuple[Path, dict[Path, str]]:
+    """Copy the file or folder `git:REV:PATH` names into `into`; its local path and each file's label.
+
+    Every git argument starts with a full commit id, so nothing the user or a commit supplies is
+    read as an option; every entry name is checked, and every target checked to lie in `into`.
+    """
+    rev, colon, raw_path = source.removeprefix("git:").partition(":")
+    if not rev or not colon:
+        raise AllocatorError(f"{source}: expected git:REV:PATH, e.g. git:HEAD~1:rules")
+    path = raw_path.strip("/")
+    if any(part in (".", "..") for part in path.split("/")):
+        raise AllocatorError(f"{source}: PATH leads down from the repository root, without '.' or '..' parts")
+    commit = _commit_of(source, rev)
     try:
-        kind = _git(["cat-file", "-t", f"{rev}:{path}"], source).decode().strip()
+        kind = _git(["cat-file", "-t", f"{commit}:{path}"], source).decode().strip()
     except _GitFailed:
-        raise AllocatorError(f"{source}: no file or folder '{path}' at revision {rev}") from None
+        raise AllocatorError(f"{source}: no file or folder '{terminal(path)}' at revision {terminal(rev)}") from None
     into.mkdir(parents=True)
     if kind == "blob":
-        target = into / Path(path).name
-        target.write_bytes(_git(["cat-file", "blob", f"{rev}:{path}"], source))
+        target = _inside(into, path.rsplit("/", 1)[-1] if path else "rules.yaml", source)
+        target.write_bytes(_git(["cat-file", "blob", f"{commit}:{path}"], source))
         return target, {target: source}
     labels: dict[Path, str] = {}
-    for entry in _git(["ls-tree", "--full-tree", "-z", f"{rev}:{path}"], source).split(b"\0"):
-        meta, _, name = entry.decode("utf-8", "replace").partition("\t")
-        if meta.split(" ")[1:2] == ["blob"] and name.endswith((".yaml", ".yml")):
-            target = into / name
-            target.write_bytes(_git(["cat-file", "blob", meta.split(" ")[2]], source))
+    for mode, sha, name in _tree_entries(_git(["ls-tree", "--full-tree", "-z", f"{commit}:{path}"], source), source):
+        if mode == "120000" and name.endswith((".yaml", ".yml")):
+            raise AllocatorError(
+                f"{source}: {name} is a symbolic link in the commit; rule files are read from git only as regular files"
+            )
+        if mode in ("100644", "100755") and name.endswith((".yaml", ".yml")):
+            target = _inside(into, name, source)
+            target.write_bytes(_git(["cat-file", "blob", sha], source))
             labels[target] = f"git:{rev}:{path}/{name}" if path else f"git:{rev}:{name}"
     return into, labels
+
+
+def _tree_entries(listing: bytes, source: str) -> list[tuple[str, str, str]]:
+    """(mode, object id, name) of each entry of `git ls-tree -z`; refuses any name that is not plain."""
+    out = []
+    for entry in listing.split(b"\0"):
+        if not entry:
+            continue
+        meta, _, raw = entry.partition(b"\t")
+        name = raw.decode("utf-8", "replace")
+        if not _plain_name(name):
+            raise AllocatorError(f"{source}: refusing the file name '{terminal(name)}' in the commit: {_REFUSED_NAME}")
+        mode, _, sha = meta.decode("ascii", "replace").split(" ")
+        out.append((mode, sha, name))
+    return out
+
+
+def _inside(folder: Path, name: str, source: str) -> Path:
+    """`folder / name`, checked (after resolving) to be a direct child of `folder`."""
+    if not _plain_name(name):
+        raise AllocatorError(f"{source}: refusing the file name '{terminal(name)}' in the commit: {_REFUSED_NAME}")
+    target = folder / name
+    if target.resolve().parent != folder.resolve():
+        raise AllocatorError(f"{source}: refusing the file name '{terminal(name)}' in the commit: {_REFUSED_NAME}")
+    return target
 
 
 def rule_files(source: str, name: str, tmp: Path, spec: Scenario | None) -> dict[str, RuleFile]:
