@@ -21,6 +21,7 @@ import polars as pl
 
 from allocator.allocation_rules import AllocationRules
 from allocator.errors import AllocatorError
+from allocator.escape import markdown, markdown_code
 from allocator.files import display_path
 from allocator.rulediff import KINDS, RuleFile, complete, file_changes, load_side, rule_files
 from allocator.runner import run_scenario
@@ -116,8 +117,10 @@ def _signed(n: int) -> str:
 
 
 def _table(header: list[str], rows: list[list[str]], left: int) -> list[str]:
+    """A Markdown table: `header` is Markdown already (the caller escapes ids in it); every row cell is data."""
     align = [":--" if i < left else "--:" for i in range(len(header))]
-    return ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in (header, align, *rows)]
+    body = [[markdown(c) for c in r] for r in rows]
+    return ["| " + " | ".join(r) + " |" for r in (header, align, *body)]
 
 
 def _markdown(
@@ -149,7 +152,7 @@ def _markdown(
     for kind in KINDS:
         items = changes[kind]
         lines += (
-            [f"{kind.capitalize()}:", *("- `" + c.replace("`", "'") + "`" for c in items), ""]
+            [f"{kind.capitalize()}:", *("- " + markdown_code(c) for c in items), ""]
             if items
             else [f"{kind.capitalize()}: no change.", ""]
         )
@@ -163,15 +166,16 @@ def _sources(b: Side, a: Side, snap: Path, n: int, scenario: Path | None, spec: 
     out = []
     for name, side in (("before", b), ("after", a)):
         parts = [
-            f"{kind} `{f.label}`" + (" (from the scenario)" if f.from_scenario else "")
+            f"{kind} {markdown_code(f.label)}" + (" (from the scenario)" if f.from_scenario else "")
             for kind, f in side.files.items()
         ]
         out.append(f"- {name}: " + ", ".join(parts))
-    where = f"- snapshot `{display_path(snap)}` ({_plural(n, 'client', 'clients')})"
+    where = f"- snapshot {markdown_code(display_path(snap))} ({_plural(n, 'client', 'clients')})"
     if spec is not None and scenario is not None:
-        out.append(f"{where}, scenario `{display_path(scenario)}`, period {spec.spec.period}, seed {spec.spec.seed}")
+        period = markdown(spec.spec.period)
+        out.append(f"{where}, scenario {markdown_code(display_path(scenario))}, period {period}, seed {spec.spec.seed}")
         for pid, supply in spec.spec.supply.items():
-            out.append(f"- supply of {pid} set to {supply} by the scenario, on both sides")
+            out.append(f"- supply of {markdown(pid)} set to {supply} by the scenario, on both sides")
     else:
         out.append(f"{where}, no scenario: seed 0, period none (they only break ties)")
     return out
@@ -189,11 +193,15 @@ def _migration(b: Side, a: Side, t: pl.DataFrame) -> list[str]:
         pairs.items(), key=lambda p: (ladder_order.index(p[0][0]), ladder_order.index(p[0][1]))
     ):
         if lb == la and all(tb == ta for tb, ta in cells):
-            still.append(f"{lb} ({_plural(sum(cells.values()), 'client', 'clients')})")
+            still.append(f"{markdown(lb)} ({_plural(sum(cells.values()), 'client', 'clients')})")
             continue
         rows_t = [*b.tiering.ladders.get(lb, ()), *sorted({tb for tb, _ in cells} - set(b.tiering.ladders.get(lb, ())))]
         cols_t = [*a.tiering.ladders.get(la, ()), *sorted({ta for _, ta in cells} - set(a.tiering.ladders.get(la, ())))]
-        title = f"Ladder {lb}" if lb == la else f"Clients moving from ladder {lb} to ladder {la}"
+        title = (
+            f"Ladder {markdown(lb)}"
+            if lb == la
+            else f"Clients moving from ladder {markdown(lb)} to ladder {markdown(la)}"
+        )
         rows = []
         for tb in [*rows_t, None]:
             row = [cells.get((tb, ta), 0) if tb else sum(cells.get((r, ta), 0) for r in rows_t) for ta in cols_t]
@@ -201,7 +209,7 @@ def _migration(b: Side, a: Side, t: pl.DataFrame) -> list[str]:
         out += [
             f"{title} (rows: tier before, columns: tier after):",
             "",
-            *_table(["before \\ after", *cols_t, "total"], rows, 1),
+            *_table(["before \\ after", *map(markdown, cols_t), "total"], rows, 1),
             "",
         ]
     if still:
@@ -330,4 +338,5 @@ def _clients(b: Side, a: Side, t: pl.DataFrame, q: pl.DataFrame) -> list[str]:
     ]
     shown = f"{TOP} of {hit.height}" if hit.height > TOP else _plural(hit.height, "client", "clients")
     title = f"### Most affected clients ({shown}; by quota change, then tier change, then id)"
-    return [title, "", *_table(["client", "ladder", "tier", "placed by", *products], table, 4), ""]
+    header = ["client", "ladder", "tier", "placed by", *map(markdown, products)]
+    return [title, "", *_table(header, table, 4), ""]
