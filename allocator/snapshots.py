@@ -1,19 +1,40 @@
-"""Client snapshots (CSV or Parquet) read with polars and checked column by column.
+"""Client snapshots (CSV or Parquet) read and checked column by column.
 
 Every problem names the row (counting the CSV header as row 1, as a spreadsheet does; Parquet
 rows count from 1) and the column, and says how many more rows share it. No row is ever dropped:
 a value that cannot be used is an error, not a silent skip.
+
+Defences, each against a silent wrong answer:
+- numbers are read from their text: integers stay exact, and any number beyond ±(2^53 - 1) is
+  refused (beyond it a float cannot tell neighbouring integers apart, and order sums must fit);
+- one CSV parser decides rows and values (Python's csv module when the file quotes anything,
+  plain splitting when it does not), so structure checks and values cannot disagree;
+- header names are compared without surrounding whitespace, BOM or zero-width characters, so a
+  column cannot appear twice under two spellings;
+- Parquet columns must have a type that can hold the declared kind (no dates or booleans as
+  numbers); columns the rules do not declare are never read;
+- client ids that differ only in invisible characters or Unicode form are refused (they would be
+  two clients with two quotas); ids that differ only in letter case are a warning;
+- only regular files are opened, never blocking (a FIFO or a device is refused unread);
+- messages never show the values or the names of columns the rules do not read.
 """
 
 from __future__ import annotations
 
 import csv
+import errno
 import io
-from collections.abc import Mapping
+import os
+import stat
+import unicodedata
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import polars as pl
+from polars.exceptions import PanicException
 
 from allocator.errors import SnapshotError
 from allocator.models import FieldSpec
@@ -21,6 +42,15 @@ from allocator.models import FieldSpec
 ROW = "_row"
 ID = "client_id"
 MAX_MESSAGES = 50
+LIMIT = 2**53 - 1  # the largest magnitude a snapshot number may have: exact as int64 and as float64
+SHOWN_CHARS = 40  # a cell longer than this is cut in messages
+_OUT_OF_RANGE = "{value} is out of range (the limit is ±9007199254740991, 2^53 - 1)"
+_CHUNK = 50_000  # CSV records turned into columns at a time
+# Default-ignorable characters that are neither format (Cf) nor control (Cc) characters.
+_IGNORABLE = {0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x3164, 0xFFA0, *range(0xFE00, 0xFE10), *range(0x180B, 0x1810)}
+_KIND = {"number": "a number", "integer": "an integer", "category": "a category", "tier": "a tier", "text": "text"}
+
+Problem = tuple[int, str, str, int]  # row, column, message, more rows like it
 
 
 @dataclass(frozen=True)
@@ -32,155 +62,596 @@ class Column:
     allowed: tuple[str, ...] = ()  # for category and tier columns
 
 
-def _read(path: Path, display: str) -> tuple[pl.DataFrame, int]:
-    """All columns as read; the offset that turns a 0-based index into the row number users see."""
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".parquet":
-            return pl.read_parquet(path), 1
-        if suffix in (".csv", ".txt"):
-            raw = path.read_bytes()
-            _check_text(raw, display)
-            return pl.read_csv(raw, infer_schema=False), 2
-    except FileNotFoundError:
-        raise SnapshotError(f"{display}: no such file") from None
-    except IsADirectoryError:
-        raise SnapshotError(f"{display}: is a directory, not a file") from None
-    except pl.exceptions.NoDataError:
-        raise SnapshotError(f"{display}: the file is empty; expected a header row and client rows") from None
-    except (pl.exceptions.ComputeError, pl.exceptions.PolarsError, OSError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise SnapshotError(f"{display}: cannot be read as {suffix[1:].upper()}: {first}") from None
-    raise SnapshotError(f"{display}: unknown snapshot format '{suffix}'; use .csv or .parquet")
+@dataclass(frozen=True, order=True)
+class SnapshotWarning:
+    """Something in a snapshot that loads but deserves a look, located like an error."""
+
+    row: int
+    column: str
+    message: str
+    more: int = 0
+
+    def render(self, display: str) -> str:
+        return f"{display}: row {self.row}, column {self.column}: warning: {self.message}{_more(self.more)}"
 
 
-def _check_text(raw: bytes, display: str) -> None:
-    """UTF-8, and as many values in every row as in the header: polars would pad short rows."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        row = raw[: exc.start].count(b"\n") + 1
-        raise SnapshotError(
-            f"{display}: row {row}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})"
-        ) from None
-    if not text.strip():
-        return
-    if '"' in text:
-        counts = [len(record) for record in csv.reader(io.StringIO(text))]
-    else:
-        counts = [line.count(",") + 1 if line else 0 for line in text.removesuffix("\n").split("\n")]
-    width = counts[0]
-    bad = [(i + 1, n) for i, n in enumerate(counts) if n != width]
-    if bad:
-        row, n = bad[0]
-        what = "an empty line" if n == 0 else f"{n} values"
-        more = _more(len(bad) - 1)
-        raise SnapshotError(f"{display}: row {row}: {what}, but the header has {width} columns{more}")
+class Snapshot(NamedTuple):
+    """A checked snapshot: the clients frame (as load_snapshot returns it) and the warnings."""
 
-
-def _more(n: int) -> str:
-    return "" if n == 0 else f" ({n} more row like this)" if n == 1 else f" ({n} more rows like this)"
+    clients: pl.DataFrame
+    warnings: tuple[SnapshotWarning, ...]
 
 
 def load_snapshot(path: Path, display: str, columns: Mapping[str, Column]) -> pl.DataFrame:
     """Read and check a snapshot; the result has client_id, every declared column typed, and _row."""
-    raw, offset = _read(path, display)
-    if raw.height == 0:
-        raise SnapshotError(f"{display}: no client rows (only a header)")
-    header = list(raw.columns)
-    missing = [c for c in (ID, *columns) if c not in header and not (c in columns and columns[c].spec.optional)]
-    if missing:
-        from allocator.conditions import did_you_mean
+    return read_snapshot(path, display, columns).clients
 
-        lines = []
-        for c in missing:
-            hint = did_you_mean(c, [h for h in header if h not in columns])
-            lines.append(f"{display}: missing column '{c}'{hint}")
-        lines.append(f"{display}: the columns are: {', '.join(header)}")
+
+def read_snapshot(path: Path, display: str, columns: Mapping[str, Column]) -> Snapshot:
+    """Read and check a snapshot, and return the warnings as well (see load_snapshot)."""
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".txt", ".parquet"):
+        raise SnapshotError(f"{display}: unknown snapshot format '{suffix}'; use .csv or .parquet")
+    raw = _read_bytes(path, display)
+    if suffix == ".parquet":
+        header = _parquet_header(raw, display)
+        found = _resolve(header, columns, display, display)
+        frame = _parquet_frame(raw, display, {name: header[i] for name, i in found.items()})
+        _check_parquet_types(frame, columns, display)
+        offset = 1
+    else:
+        header, data = _read_csv(raw, display)
+        if data.height == 0:
+            raise SnapshotError(f"{display}: no client rows (only a header)")
+        found = _resolve(header, columns, display, f"{display}: row 1")
+        frame = data.select(pl.col(data.columns[i]).alias(name) for name, i in found.items())
+        offset = 2
+    if frame.height == 0:
+        raise SnapshotError(f"{display}: no client rows")
+    return _check(frame, offset, display, columns)
+
+
+# --- the file ---------------------------------------------------------------------------------
+
+
+def file_problem(path: Path) -> str | None:
+    """Why `path` cannot be read as a snapshot file ('no such file', 'is a directory, ...'), or None."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        return _os_problem(exc)
+    return _kind_problem(mode)
+
+
+def _os_problem(exc: OSError) -> str:
+    if isinstance(exc, FileNotFoundError | NotADirectoryError):
+        return "no such file"
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    if exc.errno == errno.ELOOP:
+        return "is a symbolic link that loops"
+    return f"cannot be opened: {exc.strerror or type(exc).__name__}"
+
+
+def _kind_problem(mode: int) -> str | None:
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "is a directory, not a file"
+    kinds = [
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ]
+    what = next((name for test, name in kinds if test(mode)), None)
+    return f"is {what}, not a regular file" if what else "is not a regular file"
+
+
+def _read_bytes(path: Path, display: str) -> bytes:
+    """The file's bytes; a FIFO, device or socket is refused before anything is read from it."""
+    problem = file_problem(path)
+    if problem is None:
+        try:
+            # O_NONBLOCK: should the path turn into a FIFO after the check, opening it cannot hang.
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        except OSError as exc:
+            problem = _os_problem(exc)
+        else:
+            with os.fdopen(fd, "rb") as f:
+                problem = _kind_problem(os.fstat(fd).st_mode)
+                if problem is None:
+                    return f.read()
+    raise SnapshotError(f"{display}: {problem}")
+
+
+# --- CSV --------------------------------------------------------------------------------------
+
+
+def _read_csv(raw: bytes, display: str) -> tuple[list[str], pl.DataFrame]:
+    """The header cells and the data rows (all text, columns c0, c1, ...) of a CSV file."""
+    text = _decode(raw, display)
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        row = _line_of(raw, nul)
+        raise SnapshotError(f"{display}: row {row}: a NUL byte (0x00) at offset {nul}; this is not a text file")
+    text = text.removeprefix("\ufeff")
+    if "\r" in text:  # CRLF and old Mac CR-only line ends both become LF
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise SnapshotError(f"{display}: the file is empty; expected a header row and client rows")
+    return _parse_quoted(text, display) if '"' in text else _parse_plain(text, display)
+
+
+def _decode(raw: bytes, display: str) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        row = _line_of(raw, exc.start)
+        hint = _encoding_hint(raw)
+        raise SnapshotError(
+            f"{display}: row {row}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}){hint}"
+        ) from None
+
+
+def _line_of(raw: bytes, offset: int) -> int:
+    """The line an offset is on, counting LF, CRLF and lone CR line ends."""
+    head = raw[:offset]
+    return head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n") + 1
+
+
+def _encoding_hint(raw: bytes) -> str:
+    """'; it looks like X: save it as "CSV UTF-8"' for the encodings spreadsheets commonly write."""
+    fix = ': save it as "CSV UTF-8"'
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return f'; it looks like UTF-16 (Excel "Unicode Text"){fix}'
+    try:
+        text = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        text = ""
+    wide = [c for c in text if ord(c) > 0x7F]
+    chinese = sum("\u4e00" <= c <= "\u9fff" or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef" for c in wide)
+    if wide and chinese >= 0.8 * len(wide):
+        return f"; it looks like GBK/GB18030 (Chinese Excel){fix}"
+    try:
+        raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return ""
+    return f"; it looks like Windows-1252 (Western Excel){fix}"
+
+
+def _check_widths(widths: Iterator[tuple[int, int]], display: str) -> int:
+    """The header width; every row must have as many values (polars would pad short rows)."""
+    _, width = next(widths)
+    first: tuple[int, int] | None = None
+    bad = 0
+    for row, n in widths:
+        if n != width:
+            first = first or (row, n)
+            bad += 1
+    if first is not None:
+        row, n = first
+        what = "an empty line" if n == 0 else f"{n} values"
+        raise SnapshotError(f"{display}: row {row}: {what}, but the header has {width} columns{_more(bad - 1)}")
+    return width
+
+
+def _parse_plain(text: str, display: str) -> tuple[list[str], pl.DataFrame]:
+    """A file without quotes: rows are lines, values are split at commas."""
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    width = _check_widths(((i + 1, line.count(",") + 1 if line else 0) for i, line in enumerate(lines)), display)
+    names = [f"c{i}" for i in range(width)]
+    if len(lines) == 1:
+        return lines[0].split(","), pl.DataFrame(schema=dict.fromkeys(names, pl.String))
+    data = "\n".join(lines[1:]).encode()
+    frame = pl.read_csv(data, has_header=False, infer_schema=False, quote_char=None, new_columns=names)
+    if frame.height != len(lines) - 1:
+        raise RuntimeError(f"CSV rows read {frame.height}, lines {len(lines) - 1}")
+    return lines[0].split(","), frame
+
+
+def _parse_quoted(text: str, display: str) -> tuple[list[str], pl.DataFrame]:
+    """A file with quotes, read strictly by the csv module and turned into columns in chunks."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records: list[list[str]] = []
+    widths: list[tuple[int, int]] = []
+    chunks: list[pl.DataFrame] = []
+    header: list[str] = []
+    aligned = True  # no ragged row so far: the rows are still turned into columns
+    try:
+        for record in reader:
+            widths.append((len(widths) + 1, len(record)))
+            if len(widths) == 1:
+                header = record
+                continue
+            aligned = aligned and len(record) == len(header)
+            if aligned:
+                records.append(record)
+                if len(records) == _CHUNK:
+                    chunks.append(_chunk_frame(records, len(header)))
+                    records = []
+    except csv.Error as exc:
+        raise SnapshotError(f"{display}: row {len(widths) + 1}: {_csv_problem(str(exc))}") from None
+    _check_widths(iter(widths), display)
+    chunks.append(_chunk_frame(records, len(header)))
+    return header, pl.concat(chunks)
+
+
+def _chunk_frame(records: list[list[str]], width: int) -> pl.DataFrame:
+    columns = list(zip(*records, strict=True)) if records else [()] * width
+    return pl.DataFrame({f"c{i}": pl.Series(values=list(v), dtype=pl.String) for i, v in enumerate(columns)})
+
+
+def _csv_problem(message: str) -> str:
+    if "unexpected end of data" in message:
+        return 'a quoted value is never closed (a " is missing)'
+    if "expected after" in message:
+        return "a value goes on after its closing quote; quote the whole value and double any quote inside it"
+    if "field larger than field limit" in message:
+        return f"a value is longer than {csv.field_size_limit()} characters"
+    return f"cannot be read as CSV ({message})"
+
+
+# --- Parquet ----------------------------------------------------------------------------------
+
+
+def _parquet_errors() -> tuple[type[BaseException], ...]:
+    return (pl.exceptions.PolarsError, OSError, ValueError, PanicException)
+
+
+def _parquet_header(raw: bytes, display: str) -> list[str]:
+    try:
+        return list(pl.read_parquet_schema(io.BytesIO(raw)))
+    except _parquet_errors() as exc:
+        raise SnapshotError(f"{display}: cannot be read as Parquet: {_first_line(exc)}") from None
+
+
+def _parquet_frame(raw: bytes, display: str, names: Mapping[str, str]) -> pl.DataFrame:
+    """Only the columns the rules read: other columns may have any type, even unreadable ones."""
+    try:
+        frame = pl.read_parquet(io.BytesIO(raw), columns=list(names.values()))
+    except _parquet_errors() as exc:
+        raise SnapshotError(f"{display}: cannot be read as Parquet: {_first_line(exc)}") from None
+    return frame.rename({source: name for name, source in names.items() if source != name})
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _check_parquet_types(frame: pl.DataFrame, columns: Mapping[str, Column], display: str) -> None:
+    lines = []
+    for name, dtype in frame.schema.items():
+        kind = "text" if name == ID else columns[name].spec.type
+        if not _holds(dtype, kind):
+            needs = "client ids must be text or integers" if name == ID else f"{name} is declared {_KIND[kind]}"
+            lines.append(f"{display}: column {name}: its Parquet type is {dtype.base_type()}, but {needs}")
+    if lines:
         raise SnapshotError("\n".join(lines))
-    df = raw.with_row_index(ROW, offset=offset)
-    problems: list[tuple[int, str, str, int]] = []  # row, column, message, more rows like it
-    out: list[pl.Series] = [df[ROW], _client_ids(df, problems)]
+
+
+def _holds(dtype: pl.DataType, kind: str) -> bool:
+    """Whether a Parquet column of this type can hold values of a declared kind."""
+    if dtype in (pl.String, pl.Null) or dtype.is_integer():
+        return True
+    if kind in ("number", "integer"):
+        return dtype.is_float() or isinstance(dtype, pl.Decimal)
+    return isinstance(dtype, pl.Categorical | pl.Enum)
+
+
+# --- checking the values ----------------------------------------------------------------------
+
+
+def _check(frame: pl.DataFrame, offset: int, display: str, columns: Mapping[str, Column]) -> Snapshot:
+    rows = pl.int_range(offset, offset + frame.height, dtype=pl.UInt32, eager=True).alias(ROW)
+    problems: list[Problem] = []
+    warnings: list[SnapshotWarning] = []
+    out = [rows, _client_ids(frame[ID], rows, problems, warnings)]
     for name, col in columns.items():
-        if name not in header:
-            out.append(pl.Series(name, [None] * df.height, dtype=_dtype(col.spec)))
-            continue
-        out.append(_column(df, col, problems))
+        if name in frame.columns:
+            out.append(_column(frame[name], rows, col, problems))
+        else:
+            out.append(pl.Series(name, [None] * frame.height, dtype=_dtype(col.spec)))
     if problems:
         problems.sort(key=lambda p: (p[0], p[1]))
         lines = [f"{display}: row {r}, column {c}: {m}{_more(n)}" for r, c, m, n in problems]
         if len(lines) > MAX_MESSAGES:
             lines = [*lines[:MAX_MESSAGES], f"{display}: ... and {len(lines) - MAX_MESSAGES} more problems"]
         raise SnapshotError("\n".join(lines))
-    return pl.DataFrame(out).sort(ID)
+    return Snapshot(pl.DataFrame(out).sort(ID), tuple(sorted(warnings)))
 
 
 def _dtype(spec: FieldSpec) -> type[pl.DataType]:
     return {"number": pl.Float64, "integer": pl.Int64}.get(spec.type, pl.String)
 
 
+def _more(n: int) -> str:
+    return "" if n == 0 else f" ({n} more row like this)" if n == 1 else f" ({n} more rows like this)"
+
+
 def _report(
-    df: pl.DataFrame, bad: pl.Series, column: str, message: str, problems: list[tuple[int, str, str, int]]
+    rows: pl.Series,
+    bad: pl.Series,
+    column: str,
+    message: str,
+    problems: list[Problem],
+    source: pl.Series | None = None,
+    show: Callable[[Any], str] = str,
 ) -> None:
-    rows = df.filter(bad)
-    if rows.height:
-        first = rows.row(0, named=True)
-        value = first.get(column)
-        problems.append((int(first[ROW]), column, message.format(value=value), rows.height - 1))
+    """One problem for every row where `bad` holds: the first such row, and how many more."""
+    where = bad.fill_null(False).arg_true()
+    if len(where):
+        i = int(where[0])
+        value = show(source[i]) if source is not None else ""
+        problems.append((int(rows[i]), column, message.format(value=value), len(where) - 1))
 
 
-def _client_ids(df: pl.DataFrame, problems: list[tuple[int, str, str, int]]) -> pl.Series:
-    ids = df[ID].cast(pl.String)
-    stripped = ids.str.strip_chars()
-    _report(df, stripped.is_null() | (stripped == ""), ID, "a client id is empty", problems)
-    dup = stripped.is_duplicated() & stripped.is_not_null() & (stripped != "")
-    if dup.any():
-        firsts = df.with_columns(stripped.alias("_id")).group_by("_id").agg(pl.col(ROW).min().alias("_first"))
-        rows = df.with_columns(stripped.alias("_id")).filter(dup).join(firsts, on="_id").sort(ROW)
-        later = rows.filter(pl.col(ROW) != pl.col("_first"))
-        if later.height:
-            r = later.row(0, named=True)
-            msg = f"duplicate client id '{r['_id']}' (first on row {r['_first']})"
-            problems.append((int(r[ROW]), ID, msg, later.height - 1))
-    return stripped.alias(ID)
+def show_cell(value: Any) -> str:
+    """A cell as messages show it: invisible and control characters escaped, long text cut."""
+    text = str(value)
+    cut = len(text) > SHOWN_CHARS
+    shown = "".join(_escape(c) for c in text[:SHOWN_CHARS])
+    return shown + "…" if cut else shown
 
 
-def _column(df: pl.DataFrame, col: Column, problems: list[tuple[int, str, str, int]]) -> pl.Series:
+def _quoted(value: Any) -> str:
+    return f"'{show_cell(value)}'"
+
+
+def _escape(c: str) -> str:
+    if c.isprintable() and not _invisible(c):
+        return c
+    o = ord(c)
+    return f"\\x{o:02x}" if o < 0x100 else f"\\u{o:04x}" if o < 0x10000 else f"\\U{o:08x}"
+
+
+def _invisible(c: str) -> bool:
+    return unicodedata.category(c) in ("Cf", "Cc") or ord(c) in _IGNORABLE or 0xE0100 <= ord(c) <= 0xE01EF
+
+
+def _show_number(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value) if isinstance(value, int) else repr(value)
+
+
+# --- headers ----------------------------------------------------------------------------------
+
+
+def _header_name(raw: str) -> str:
+    """A header as the rules name it: without surrounding whitespace, BOM or zero-width characters."""
+    start, end = 0, len(raw)
+    while start < end and (raw[start].isspace() or _invisible(raw[start])):
+        start += 1
+    while end > start and (raw[end - 1].isspace() or _invisible(raw[end - 1])):
+        end -= 1
+    return unicodedata.normalize("NFC", raw[start:end])
+
+
+def _resolve(header: list[str], columns: Mapping[str, Column], display: str, where: str) -> dict[str, int]:
+    """The position of each declared column; empty or repeated names and missing columns raise."""
+    declared = {ID, *columns}
+    names = [_header_name(h) for h in header]
+    positions: dict[str, list[int]] = {}
+    lines: list[tuple[int, str]] = []
+    for i, name in enumerate(names, 1):
+        if name:
+            positions.setdefault(name, []).append(i)
+        else:
+            lines.append((i, f"{where}: column {i} has no name"))
+    for name, found in positions.items():
+        if len(found) > 1:
+            what = f"column '{name}'" if name in declared else "a column the rules do not read"
+            times = "twice" if len(found) == 2 else f"{len(found)} times"
+            listed = ", ".join(map(str, found[:-1])) + f" and {found[-1]}"
+            lines.append((found[0], f"{where}: {what} appears {times} (columns {listed})"))
+    out = [line for _, line in sorted(lines)]
+    out.extend(_missing(names, positions, columns, display))
+    if out:
+        raise SnapshotError("\n".join(out))
+    return {name: positions[name][0] - 1 for name in (ID, *columns) if name in positions}
+
+
+def _missing(
+    names: list[str], positions: Mapping[str, list[int]], columns: Mapping[str, Column], display: str
+) -> list[str]:
+    """A line per missing column, then which columns there are (undeclared ones only counted)."""
+    from allocator.conditions import did_you_mean
+
+    declared = {ID, *columns}
+    missing = [c for c in (ID, *columns) if c not in positions and not (c in columns and columns[c].spec.optional)]
+    if not missing:
+        return []
+    others = [n for n in positions if n not in declared]
+    lines = [f"{display}: missing column '{c}'{did_you_mean(c, others)}" for c in missing]
+    present = [n for n in names if n in declared]
+    rest = len(names) - len(present)
+    if not present:
+        lines.append(
+            f"{display}: the file has {len(names)} column{'s' * (len(names) != 1)}, none of them read by the rules"
+        )
+    else:
+        tail = f" and {rest} the rules do not read" if rest else ""
+        lines.append(f"{display}: the columns are: {', '.join(present)}{tail}")
+    return lines
+
+
+# --- client ids -------------------------------------------------------------------------------
+
+
+def _client_ids(s: pl.Series, rows: pl.Series, problems: list[Problem], warnings: list[SnapshotWarning]) -> pl.Series:
+    ids = s.cast(pl.String).str.strip_chars()
+    empty = ids.is_null() | (ids == "")
+    _report(rows, empty, ID, "a client id is empty", problems)
+    frame = pl.DataFrame({ROW: rows, ID: ids}).filter(~empty)
+    firsts = frame.group_by(ID).agg(pl.col(ROW).min().alias("_first"))
+    later = frame.join(firsts, on=ID).filter(pl.col(ROW) != pl.col("_first")).sort(ROW)
+    if later.height:
+        r = later.row(0, named=True)
+        msg = f"duplicate client id {_quoted(r[ID])} (first on row {r['_first']})"
+        problems.append((int(r[ROW]), ID, msg, later.height - 1))
+    distinct = firsts.rename({"_first": ROW}).sort(ROW)
+    _lookalikes(distinct, problems, warnings)
+    return ids.alias(ID)
+
+
+def _lookalike_key(client_id: str) -> str:
+    """What a reader sees: compatibility form (NFKC), without invisible characters."""
+    return "".join(c for c in unicodedata.normalize("NFKC", client_id) if not _invisible(c)).strip()
+
+
+def _lookalikes(distinct: pl.DataFrame, problems: list[Problem], warnings: list[SnapshotWarning]) -> None:
+    """Distinct ids that look the same are refused; ids that differ only in case are a warning."""
+    special = distinct[ID].str.contains(r"[^\x20-\x7e]")
+    keys = distinct[ID]
+    if special.any():
+        keys = pl.Series([_lookalike_key(i) if sp else i for i, sp in zip(keys, special, strict=True)], dtype=pl.String)
+    table = distinct.with_columns(keys.alias("_key"), special.alias("_special"))
+    alike = _later_of_same(table, "_key")
+    if alike.height:
+        r = alike.row(0, named=True)
+        msg = (
+            f"client id {_quoted(r[ID])} looks the same as {_quoted(r['_other'])} (row {r['_first']}):"
+            " they differ only in invisible characters or Unicode form"
+        )
+        problems.append((int(r[ROW]), ID, msg, alike.height - 1))
+    table = table.join(alike.select(ROW), on=ROW, how="anti")
+    special_ids = table.filter(pl.col("_special"))
+    hidden = special_ids.filter(pl.Series([_has_invisible(i) for i in special_ids[ID]], dtype=pl.Boolean))
+    if hidden.height:
+        r = hidden.row(0, named=True)
+        msg = f"client id {_quoted(r[ID])} has invisible characters in it"
+        warnings.append(SnapshotWarning(int(r[ROW]), ID, msg, hidden.height - 1))
+    cased = _later_of_same(table.with_columns(pl.col("_key").str.to_lowercase().alias("_lower")), "_lower")
+    if cased.height:
+        r = cased.row(0, named=True)
+        msg = f"client id {_quoted(r[ID])} differs from {_quoted(r['_other'])} (row {r['_first']}) only in letter case"
+        warnings.append(SnapshotWarning(int(r[ROW]), ID, msg, cased.height - 1))
+
+
+def _later_of_same(table: pl.DataFrame, key: str) -> pl.DataFrame:
+    """Rows whose `key` an earlier row has, with that earlier row (_first) and its id (_other)."""
+    firsts = (
+        table.sort(ROW)
+        .group_by(key, maintain_order=True)
+        .agg(pl.col(ROW).first().alias("_first"), pl.col(ID).first().alias("_other"))
+    )
+    return table.join(firsts, on=key).filter(pl.col(ROW) != pl.col("_first")).sort(ROW)
+
+
+def _has_invisible(client_id: str) -> bool:
+    return any(_invisible(c) for c in client_id)
+
+
+# --- values -----------------------------------------------------------------------------------
+
+
+def _column(s: pl.Series, rows: pl.Series, col: Column, problems: list[Problem]) -> pl.Series:
     name, spec = col.name, col.spec
-    s = df[name]
+    if isinstance(s.dtype, pl.Categorical | pl.Enum | pl.Decimal):
+        s = s.cast(pl.String)
     if s.dtype == pl.String:
         s = s.str.strip_chars()
         s = s.set(s == "", None)
-    nulls = s.is_null()
     if not spec.optional:
-        _report(df, nulls, name, "empty, but this column may not be empty", problems)
-    if spec.type in ("number", "integer"):
-        values = s.cast(pl.Float64, strict=False) if s.dtype == pl.String else s.cast(pl.Float64)
-        unparsed = values.is_null() & ~nulls
-        _report(df, unparsed, name, "'{value}' is not a number", problems)
-        finite = values.is_finite().fill_null(True)
-        _report(df, ~finite, name, "{value} is not a finite number", problems)
-        if spec.type == "integer":
-            frac = (values.is_not_null() & finite & (values.round(0) != values)).fill_null(False)
-            _report(df, frac, name, "{value} is not a whole number", problems)
-        if spec.min is not None:
-            below = (finite & (values < spec.min)).fill_null(False)
-            _report(df, below, name, "{value} is below the minimum " + _num(spec.min), problems)
-        if spec.max is not None:
-            above = (finite & (values > spec.max)).fill_null(False)
-            _report(df, above, name, "{value} is above the maximum " + _num(spec.max), problems)
-        clean = (
-            values.set(~finite | (values.round(0) != values).fill_null(False), None)
-            if spec.type == "integer"
-            else values
-        )
-        return (clean.cast(pl.Int64, strict=False) if spec.type == "integer" else clean).alias(name)
-    text = s.cast(pl.String)
-    if col.allowed:
-        unknown = (~text.is_in(list(col.allowed))).fill_null(False)
-        what = "tier" if spec.type == "tier" else "value"
-        _report(df, unknown, name, f"unknown {what} '{{value}}'; expected one of {', '.join(col.allowed)}", problems)
-    return text.alias(name)
+        _report(rows, s.is_null(), name, "empty, but this column may not be empty", problems)
+    if spec.type == "number":
+        values = _numbers(s, rows, name, problems)
+    elif spec.type == "integer":
+        values = _integers(s, rows, name, problems)
+    else:
+        text = s.cast(pl.String).alias(name)
+        if col.allowed:
+            unknown = ~text.is_in(list(col.allowed))
+            what = "tier" if spec.type == "tier" else "value"
+            message = f"unknown {what} {{value}}; expected one of {', '.join(col.allowed)}"
+            _report(rows, unknown, name, message, problems, text, _quoted)
+        return text
+    shown, show = (s, show_cell) if s.dtype == pl.String else (s, _show_number)
+    if spec.min is not None:
+        message = "{value} is below the minimum " + _num(spec.min)
+        _report(rows, values < spec.min, name, message, problems, shown, show)
+    if spec.max is not None:
+        message = "{value} is above the maximum " + _num(spec.max)
+        _report(rows, values > spec.max, name, message, problems, shown, show)
+    return values.alias(name)
+
+
+class _Parsed(NamedTuple):
+    """Text read as floats, with the cells that are no number, NaN or infinity, or too large."""
+
+    values: pl.Series
+    not_number: pl.Series
+    not_finite: pl.Series
+    huge: pl.Series
+
+
+def _parse_floats(s: pl.Series) -> _Parsed:
+    if s.dtype == pl.String:
+        values = s.cast(pl.Float64, strict=False)
+        not_number = values.is_null() & s.is_not_null()
+        word = s.str.to_lowercase().str.strip_chars_start("+-").is_in(["nan", "inf", "infinity"])
+        not_finite = word & values.is_not_null()
+    else:
+        values = s.cast(pl.Float64)
+        not_number = pl.Series([False] * len(s))
+        not_finite = values.is_nan() | values.is_infinite()
+    # An infinity that was not written as one (1e400) is a finite number too large to hold.
+    huge = ~not_finite & (values.is_infinite() | (values.abs() > LIMIT))
+    return _Parsed(values, not_number, not_finite.fill_null(False), huge.fill_null(False))
+
+
+def _numbers(s: pl.Series, rows: pl.Series, name: str, problems: list[Problem]) -> pl.Series:
+    """Float64 values; text that is no number, NaN, infinities and magnitudes beyond LIMIT are problems."""
+    p = _parse_floats(s)
+    show = show_cell if s.dtype == pl.String else _show_number
+    _report(rows, p.not_number, name, "{value} is not a number", problems, s, _quoted)
+    _report(rows, p.not_finite, name, "{value} is not a finite number", problems, s, show)
+    _report(rows, p.huge, name, _OUT_OF_RANGE, problems, s, show)
+    return p.values.set(p.not_finite | p.huge, None)
+
+
+def _integers(s: pl.Series, rows: pl.Series, name: str, problems: list[Problem]) -> pl.Series:
+    """Exact Int64 values: integers as written, whole numbers written as decimals; nothing rounded."""
+    if s.dtype == pl.Null:
+        s = s.cast(pl.Int64)
+    if s.dtype.is_integer():
+        wide = s.cast(pl.UInt64) if s.dtype.is_unsigned_integer() else s.cast(pl.Int64)
+        huge = ((wide > LIMIT) if s.dtype.is_unsigned_integer() else (wide > LIMIT) | (wide < -LIMIT)).fill_null(False)
+        _report(rows, huge, name, _OUT_OF_RANGE, problems, s, _show_number)
+        return s.set(huge, None).cast(pl.Int64)
+    if s.dtype.is_float():
+        values = _numbers(s, rows, name, problems)
+        frac = (values.round(0) != values).fill_null(False)
+        _report(rows, frac, name, "{value} is not a whole number", problems, s, _show_number)
+        return values.set(frac, None).cast(pl.Int64)
+    # Text: plain integers and `2.000` are read exactly in bulk; other forms (1e3, 2.5) one by one.
+    ints = s.str.replace(r"^([+-]?\d+)\.0*$", "${1}").cast(pl.Int64, strict=False)
+    huge = ((ints > LIMIT) | (ints < -LIMIT)).fill_null(False)
+    rest = ints.is_null() & s.is_not_null()
+    p = _parse_floats(s.set(~rest, None))
+    huge = huge | p.huge
+    _report(rows, p.not_number, name, "{value} is not a number", problems, s, _quoted)
+    _report(rows, p.not_finite, name, "{value} is not a finite number", problems, s, show_cell)
+    _report(rows, huge, name, _OUT_OF_RANGE, problems, s, show_cell)
+    candidates = (rest & ~p.not_number & ~p.not_finite & ~p.huge).arg_true()
+    exact = pl.Series([_whole(t) for t in s.gather(candidates)], dtype=pl.Int64)
+    frac = pl.Series([False] * len(s)).scatter(candidates, exact.is_null())
+    _report(rows, frac, name, "{value} is not a whole number", problems, s, show_cell)
+    whole = pl.Series([None] * len(s), dtype=pl.Int64).scatter(candidates, exact)
+    return ints.set(huge, None).fill_null(whole)
+
+
+def _whole(text: str) -> int | None:
+    """The integer `text` writes exactly (`1e3`, `-2.50e1`), or None when it is not whole."""
+    try:
+        d = Decimal(text)
+    except InvalidOperation:
+        return None
+    return int(d) if d.is_finite() and d == d.to_integral_value() else None
 
 
 def _num(x: float) -> str:

@@ -142,14 +142,15 @@ def test_missing_columns_with_did_you_mean_and_the_column_list(tmp_path: Path) -
     assert _csv_error(tmp_path, text) == (
         "clients.csv: missing column 'market'; did you mean 'markt'?\n"
         "clients.csv: missing column 'violations'\n"
-        "clients.csv: the columns are: client_id, markt, volume, current_tier"
+        "clients.csv: the columns are: client_id, volume, current_tier and 1 the rules do not read"
     )
 
 
 def test_missing_client_id_column(tmp_path: Path) -> None:
     text = "id,market,volume,violations\nc1,city,1,0\n"
     assert _csv_error(tmp_path, text) == (
-        "clients.csv: missing column 'client_id'\nclients.csv: the columns are: id, market, volume, violations"
+        "clients.csv: missing column 'client_id'\n"
+        "clients.csv: the columns are: market, volume, violations and 1 the rules do not read"
     )
 
 
@@ -274,7 +275,10 @@ def test_no_such_file(tmp_path: Path) -> None:
 def test_not_utf8_names_the_row_and_the_byte(tmp_path: Path) -> None:
     # 中华 in GBK; the bad byte is at offset 65, counting from 0 (header 48 bytes, first row 14, then "c2,").
     raw = HEADER.encode() + b"c1,city,1,0,A\nc2,\xd6\xd0,1,0,A\n"
-    assert _csv_error(tmp_path, raw) == "clients.csv: row 3: not UTF-8 text (byte 0xd6 at offset 65)"
+    assert _csv_error(tmp_path, raw) == (
+        "clients.csv: row 3: not UTF-8 text (byte 0xd6 at offset 65);"
+        ' it looks like GBK/GB18030 (Chinese Excel): save it as "CSV UTF-8"'
+    )
 
 
 def test_ragged_row_with_too_many_values(tmp_path: Path) -> None:
