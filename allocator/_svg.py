@@ -8,10 +8,11 @@ the same bytes.
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from allocator.escape import html
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies, and in grey print.
 SERIES_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#999999")
@@ -23,8 +24,9 @@ CHAR = 6.6  # average width of an 11px label character, for laying out label col
 
 
 def esc(value: object) -> str:
-    """Text from the input files, safe in element content and in quoted attributes."""
-    return html.escape(str(value), quote=True)
+    """Text from the input files, safe in element content and in quoted attributes; control and
+    reordering characters shown as `\\x1b`, `\\u202e`, as on the terminal."""
+    return html(value)
 
 
 def num(x: float) -> str:

@@ -8,9 +8,11 @@ from pathlib import Path
 import polars as pl
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from allocator.allocation_rules import load_allocation
 from allocator.errors import AllocatorError, RuleFileError
+from allocator.escape import json_text, terminal, terminal_lines
 from allocator.files import display_path, kind_of, read_model
 from allocator.models import AllocationFile, TieringFile
 from allocator.runner import RunResult, VariantResult, slug
@@ -21,7 +23,12 @@ from allocator.tiering_rules import TieringRules, load_tiering
 
 
 def emit(*items: object) -> None:
-    """Print with rich: styled on a terminal; plain, wide, without trailing blanks elsewhere."""
+    """Print with rich: styled on a terminal; plain, wide, without trailing blanks elsewhere.
+
+    Text is printed as Text, never as rich markup, with control characters escaped: a name like
+    `[bold red]` or `\x1b]52;...` from an input file shows as written and does nothing.
+    """
+    items = tuple(Text(terminal_lines(i)) if isinstance(i, str) else i for i in items)
     if sys.stdout.isatty():
         Console().print(*items)
         return
@@ -75,9 +82,9 @@ def validate(files: list[Path], strict: bool = False) -> int:
         except AllocatorError as exc:
             errors.append(str(exc))
     for line in ok:
-        print(line)
+        print(terminal(line))
     if errors:
-        print("\n".join(errors), file=sys.stderr)
+        print(terminal_lines("\n".join(errors)), file=sys.stderr)
         return 2
     return 1 if strict and warnings else 0
 
@@ -126,7 +133,15 @@ def run(
     target = out if out is not None else Path("out") / slug(load_scenario(scenario).spec.name)
     if sys.stderr.isatty():  # a spinner with the current step; nothing when output is redirected
         with Console(stderr=True).status("starting") as status:
-            result = execute(scenario, target, ledger=ledger, wait=wait, mode=engine, log=quiet, progress=status.update)
+            result = execute(
+                scenario,
+                target,
+                ledger=ledger,
+                wait=wait,
+                mode=engine,
+                log=quiet,
+                progress=lambda step: status.update(Text(terminal(step))),  # file names, never markup
+            )
     else:
         result = execute(scenario, target, ledger=ledger, wait=wait, mode=engine, log=quiet)
     print_run(result, target)
@@ -161,7 +176,8 @@ def explain(client_id: str, scenario: Path, as_json: bool) -> int:
     from allocator.explain import render_explain
 
     data = explain_client(client_id, scenario)
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n" if as_json else render_explain(data))
+    text = json_text(json.dumps(data, indent=2, ensure_ascii=False)) + "\n" if as_json else render_explain(data)
+    sys.stdout.write(text)
     return 0
 
 
@@ -191,10 +207,10 @@ def print_run(result: RunResult, target: Path) -> None:
             table.add_column(col, justify="left" if col in ("product", "ladder", "tier", "note") else "right")
         for row in rows.iter_rows(named=True):
             if row["line"] == "tier":
-                table.add_row(row["product"], row["ladder"], row["tier"], *_nums(row), "")
+                table.add_row(*_cells(row["product"], row["ladder"], row["tier"], *_nums(row), ""))
             else:
                 cells = ("", "", "", "", str(row["allocated"]), "", "", row["note"])
-                table.add_row(row["product"], row["line"], *cells, style="dim")
+                table.add_row(*_cells(row["product"], row["line"], *cells), style="dim")
         items.append(table)
     if base.tier_amounts is not None:
         items.append(_amounts_table(base))
@@ -206,22 +222,27 @@ def print_run(result: RunResult, target: Path) -> None:
     emit(*items)
 
 
+def _cells(*values: object) -> list[Text]:
+    """Table cells as literal text: ids and notes from input files are never read as rich markup."""
+    return [Text(terminal(str(v) if v is not None else "")) for v in values]
+
+
 def _amounts_table(variant: VariantResult) -> Table:
     """Tier amounts: one row per tier, one column per product (the amount each shop may get)."""
     amounts = variant.tier_amounts
     assert amounts is not None
     products = list(dict.fromkeys(amounts["product"].to_list()))
     table = Table(title="base: tier amounts (cartons per shop)", title_justify="left", show_edge=False, pad_edge=False)
-    for col in ("ladder", "tier", "shops", *products):
-        table.add_column(col, justify="left" if col in ("ladder", "tier") else "right")
+    for i, col in enumerate(_cells("ladder", "tier", "shops", *products)):
+        table.add_column(col, justify="left" if i < 2 else "right")
     wide = amounts.pivot(on="product", index=["ladder", "tier", "customers"], values="amount", maintain_order=True)
     for row in wide.iter_rows(named=True):
-        table.add_row(row["ladder"], row["tier"], str(row["customers"]), *(str(row[p]) for p in products))
+        table.add_row(*_cells(row["ladder"], row["tier"], row["customers"], *(row[p] for p in products)))
     results = {p.product: p for p in variant.products}
     table.add_section()
-    table.add_row("total", "", "", *(str(results[p].allocated) for p in products))
-    table.add_row("supply", "", "", *(str(results[p].available) for p in products))
-    table.add_row("left", "", "", *(str(results[p].unallocated) for p in products))
+    table.add_row(*_cells("total", "", "", *(results[p].allocated for p in products)))
+    table.add_row(*_cells("supply", "", "", *(results[p].available for p in products)))
+    table.add_row(*_cells("left", "", "", *(results[p].unallocated for p in products)))
     return table
 
 
@@ -235,8 +256,8 @@ def _comparison_table(result: RunResult) -> Table:
     table = Table(
         title="variants compared: allocated (fill rate)", title_justify="left", show_edge=False, pad_edge=False
     )
-    for col in ("product", "ladder", "tier", *names):
-        table.add_column(col, justify="left" if col in ("product", "ladder", "tier") else "right")
+    for i, col in enumerate(_cells("product", "ladder", "tier", *names)):
+        table.add_column(col, justify="left" if i < 3 else "right")
     comp = result.comparison
     wide = comp.with_columns(
         pl.format(
@@ -249,14 +270,14 @@ def _comparison_table(result: RunResult) -> Table:
     products = wide["product"].unique(maintain_order=True).to_list()
     changed = [p for p in products if _differs(wide.filter(pl.col("product") == p), names)]
     for row in wide.filter(pl.col("product").is_in(changed)).iter_rows(named=True):
-        table.add_row(row["product"], row["ladder"], row["tier"], *(row[n] or "" for n in names))
+        table.add_row(*_cells(row["product"], row["ladder"], row["tier"], *(row[n] or "" for n in names)))
     table.add_section()
     for p in result.variants[0].products:
         totals = []
         for v in result.variants:
             got = next(x for x in v.products if x.product == p.product)
             totals.append(f"{got.allocated} of {got.available}")
-        table.add_row(p.product, "total", "", *totals)
+        table.add_row(*_cells(p.product, "total", "", *totals))
     return table
 
 

@@ -7,6 +7,9 @@ a folder holding several files of one kind is resolved by the scenario's file na
 scenario each side must give both rule files, and the seed is 0 and the period "none" (they only
 break ties, the same way on both sides). Both sides run on the same snapshot, each as a one-off
 scenario through `run_scenario`, so a diff shows exactly what `allocator run` would.
+
+Without a scenario, sides that give tiering files only are compared on their tiers alone (the
+reviewer of a tiering-only pull request still sees the migration); quotas need an allocation file.
 """
 
 from __future__ import annotations
@@ -19,25 +22,40 @@ from typing import Any
 
 import polars as pl
 
-from allocator.allocation_rules import AllocationRules
+from allocator.allocation_rules import AllocationRules, ProductRules
 from allocator.errors import AllocatorError
 from allocator.escape import markdown, markdown_code
 from allocator.files import display_path
-from allocator.rulediff import KINDS, RuleFile, complete, file_changes, load_side, rule_files
+from allocator.rulediff import KINDS, RuleFile, complete, file_changes, load_side, load_tiering_side, rule_files
 from allocator.runner import run_scenario
-from allocator.scenarios import Scenario, load_scenario
+from allocator.scenarios import Scenario, load_scenario, snapshot_columns
+from allocator.snapshots import load_snapshot
+from allocator.tiering import tier_clients
 from allocator.tiering_rules import TieringRules
 
 TOP = 20
 ZERO = "·"
 NO_PERIOD = "none"
+NEEDS_ALLOCATION = (
+    "Quotas need an allocation file: give --before and --after a folder holding both rule files, "
+    "or --scenario to supply the allocation file."
+)
+QUOTA_COLUMNS = {
+    "client_id": pl.String,
+    "product": pl.String,
+    "ladder": pl.String,
+    "tier": pl.String,
+    "ordered": pl.Int64,
+    "entitled": pl.Int64,
+    "quota": pl.Int64,
+}
 
 
 @dataclass(frozen=True)
 class Side:
     files: dict[str, RuleFile]
     tiering: TieringRules
-    allocation: AllocationRules
+    allocation: AllocationRules | None  # None: tiers only (no allocation file on either side)
     tiers: pl.DataFrame  # client_id, ladder, tier, placed_by
     quotas: pl.DataFrame  # client_id, product, ladder, tier, ordered, entitled, quota
 
@@ -53,14 +71,30 @@ def diff(before: str, after: str, snapshot: Path | None, scenario: Path | None) 
             f"{display_path(snap)}: {'is a directory, not a file' if snap.is_dir() else 'no such file'}"
         )
     with tempfile.TemporaryDirectory(prefix="allocator-diff-") as tmp:
-        files = {
-            name: complete(rule_files(text, name, Path(tmp) / name, spec), name, text, spec)
+        given = {
+            name: rule_files(text, name, Path(tmp) / name, spec)
             for name, text in (("before", before), ("after", after))
         }
-        loaded = {name: load_side(f) for name, f in files.items()}
-        sides = _run_sides(files, loaded, snap, spec, Path(tmp))
-        changes = {kind: file_changes(files["before"][kind], files["after"][kind]) for kind in KINDS}
+        if spec is None and not any("allocation" in files for files in given.values()):
+            sides = {name: _tiers_only(files, snap) for name, files in given.items()}
+            changes = {"tiering": file_changes(given["before"]["tiering"], given["after"]["tiering"])}
+        else:
+            files = {
+                name: complete(given[name], name, text, spec) for name, text in (("before", before), ("after", after))
+            }
+            loaded = {name: load_side(f) for name, f in files.items()}
+            sides = _run_sides(files, loaded, snap, spec, Path(tmp))
+            changes = {kind: file_changes(files["before"][kind], files["after"][kind]) for kind in KINDS}
     return _markdown(sides["before"], sides["after"], changes, snap, scenario, spec)
+
+
+def _tiers_only(files: dict[str, RuleFile], snap: Path) -> Side:
+    """A side with a tiering file alone: its tiers on the snapshot, as `allocator run` places them."""
+    tiering = load_tiering_side(files["tiering"])
+    clients = load_snapshot(snap, display_path(snap), snapshot_columns(tiering, None))
+    _, tiers = tier_clients(tiering, clients)
+    quotas = pl.DataFrame(schema=QUOTA_COLUMNS)
+    return Side(files, tiering, None, tiers.select("client_id", "ladder", "tier", "placed_by"), quotas)
 
 
 def _run_sides(
@@ -135,29 +169,33 @@ def _markdown(
     n_tier = int(moved_tier.sum())
     groups = _tier_groups(b, a)
     units = _units_moved(groups)
-    changed = bool(changes["tiering"] or changes["allocation"] or n_tier or quota_moves.height)
+    tiers_only = b.allocation is None
+    changed = bool(any(changes.values()) or n_tier or quota_moves.height)
     net = sum((r["allocated_after"] or 0) - (r["allocated"] or 0) for r in groups)
     more = f", {_plural(abs(net), 'more unit', 'more units')} allocated" if net > 0 else ""
     more = f", {_plural(-net, 'unit', 'units')} less allocated" if net < 0 else more
-    title = f"{_plural(n_tier, 'client changes', 'clients change')} tier, {_plural(units, 'unit moves', 'units move')}"
+    title = f"{_plural(n_tier, 'client changes', 'clients change')} tier"
+    title += "" if tiers_only else f", {_plural(units, 'unit moves', 'units move')} between tiers{more}"
     lines = [
-        f"## Allocator diff: {title} between tiers{more}" if changed else "## Allocator diff: no change",
+        f"## Allocator diff: {title}" if changed else "## Allocator diff: no change",
         "",
         *_sources(b, a, snap, t.height, scenario, spec),
         "",
     ]
     if not changed:
-        return "\n".join([*lines, "No rule, tier or quota changes.", ""]), False
+        return "\n".join(
+            [*lines, "No rule or tier changes." if tiers_only else "No rule, tier or quota changes.", ""]
+        ), False
     lines += ["### Rule changes", ""]
-    for kind in KINDS:
-        items = changes[kind]
+    for kind, items in changes.items():
         lines += (
             [f"{kind.capitalize()}:", *("- " + markdown_code(c) for c in items), ""]
             if items
             else [f"{kind.capitalize()}: no change.", ""]
         )
-    lines += ["### Tier migration", "", *_migration(b, a, t), "### Quotas by product and tier", ""]
-    lines += _quota_table(groups, b, a)
+    lines += ["### Tier migration", "", *_migration(b, a, t)]
+    lines += ["### Quotas", "", NEEDS_ALLOCATION, ""] if tiers_only else ["### Quotas by product and tier", ""]
+    lines += [] if tiers_only else _quota_table(groups, b, a)
     lines += _clients(b, a, t.with_columns(moved_tier.alias("moved")), q)
     return "\n".join(lines), True
 
@@ -171,7 +209,9 @@ def _sources(b: Side, a: Side, snap: Path, n: int, scenario: Path | None, spec: 
         ]
         out.append(f"- {name}: " + ", ".join(parts))
     where = f"- snapshot {markdown_code(display_path(snap))} ({_plural(n, 'client', 'clients')})"
-    if spec is not None and scenario is not None:
+    if b.allocation is None:
+        out.append(f"{where}, no scenario and no allocation file: tiers only")
+    elif spec is not None and scenario is not None:
         period = markdown(spec.spec.period)
         out.append(f"{where}, scenario {markdown_code(display_path(scenario))}, period {period}, seed {spec.spec.seed}")
         for pid, supply in spec.spec.supply.items():
@@ -217,6 +257,10 @@ def _migration(b: Side, a: Side, t: pl.DataFrame) -> list[str]:
     return out
 
 
+def _products(side: Side) -> list[ProductRules]:
+    return list(side.allocation.products) if side.allocation is not None else []
+
+
 def _tier_groups(b: Side, a: Side) -> list[dict[str, Any]]:
     """Per product, ladder and tier: clients, entitled, allocated and fill rate on both sides."""
 
@@ -230,12 +274,12 @@ def _tier_groups(b: Side, a: Side) -> list[dict[str, Any]]:
 
     rows = stats(b, "").join(stats(a, "_after"), on=["product", "ladder", "tier"], how="full", coalesce=True).to_dicts()
     for side, suffix in ((b, ""), (a, "_after")):
-        orders = {p.id: p.spec.order_column for p in side.allocation.products}
+        orders = {p.id: p.spec.order_column for p in _products(side)}
         for r in rows:
             if r["product"] in orders and r["clients" + suffix] is None:  # no client in this tier on this side
                 r.update({k + suffix: 0 for k in ("clients", "entitled", "allocated")})
                 r["ordered" + suffix] = 0 if orders[r["product"]] else None
-    products = [p.id for p in b.allocation.products] + [p.id for p in a.allocation.products]
+    products = [p.id for p in _products(b)] + [p.id for p in _products(a)]
     ladders = {k: list(v) for k, v in b.tiering.ladders.items()}
     ladders.update({k: list(v) for k, v in a.tiering.ladders.items() if k not in ladders})
     lad_order = list(ladders)
@@ -318,7 +362,7 @@ def _clients(b: Side, a: Side, t: pl.DataFrame, q: pl.DataFrame) -> list[str]:
     steps = (pl.col("rank") - pl.col("rank_after")).abs().fill_null(1).alias("steps")  # other ladder: one step
     rows = ranked.with_columns(steps).sort(["dq", "steps", "client_id"], descending=[True, True, False]).head(TOP)
     ids = rows["client_id"].to_list()
-    products = list(dict.fromkeys([p.id for p in b.allocation.products] + [p.id for p in a.allocation.products]))
+    products = list(dict.fromkeys([p.id for p in _products(b)] + [p.id for p in _products(a)]))
     quotas: dict[tuple[str, str], tuple[int | None, int | None]] = {}
     for name, side in (("b", b), ("a", a)):
         for cid, pid, quota in (
@@ -337,6 +381,7 @@ def _clients(b: Side, a: Side, t: pl.DataFrame, q: pl.DataFrame) -> list[str]:
         for r in rows.to_dicts()
     ]
     shown = f"{TOP} of {hit.height}" if hit.height > TOP else _plural(hit.height, "client", "clients")
-    title = f"### Most affected clients ({shown}; by quota change, then tier change, then id)"
+    order = "by tier change, then id" if b.allocation is None else "by quota change, then tier change, then id"
+    title = f"### Most affected clients ({shown}; {order})"
     header = ["client", "ladder", "tier", "placed by", *map(markdown, products)]
     return [title, "", *_table(header, table, 4), ""]

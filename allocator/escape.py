@@ -28,6 +28,7 @@ def _unsafe(keep_newlines: bool) -> re.Pattern[str]:
 
 _UNSAFE = _unsafe(keep_newlines=False)
 _UNSAFE_KEEP_NL = _unsafe(keep_newlines=True)
+_UNSAFE_IN_JSON = re.compile(f"[\x7f-\x9f{_INVISIBLE}]")  # json.dumps escapes C0 itself; newlines lay it out
 
 
 def _visible(match: re.Match[str]) -> str:
@@ -79,3 +80,10 @@ def markdown_code(text: str) -> str:
 def html(text: object) -> str:
     """Text safe in HTML element content and in quoted attributes, control characters made visible."""
     return _html.escape(terminal(str(text)), quote=True)
+
+
+def json_text(dumped: str) -> str:
+    """JSON text (from `json.dumps(..., ensure_ascii=False)`) with DEL, C1 and reordering characters
+    as `\\u` escapes too; `json.dumps` escapes only C0. Still valid JSON that decodes to the same data,
+    as these characters can only occur inside JSON strings."""
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)

@@ -22,6 +22,7 @@ from allocator.allocation import ProductResult
 from allocator.allocation_rules import ProductRules
 from allocator.conditions import All, Compare, Cond, Not, evaluate
 from allocator.errors import AllocatorError
+from allocator.escape import terminal
 from allocator.expressions import columns_of, evaluate_row
 from allocator.files import display_path
 from allocator.rulediff import show
@@ -359,9 +360,20 @@ def _wrap(text: str) -> str:
     return wrapped.replace("\u00a0", " ")
 
 
+def _shown(value: Any) -> Any:
+    """`value` with every string in it terminal-escaped: ids, names, values and notes from input files."""
+    if isinstance(value, str):
+        return terminal(value)
+    if isinstance(value, dict):
+        return {k: _shown(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shown(v) for v in value]
+    return value
+
+
 def render_explain(data: Json) -> str:
-    """The explanation as plain terminal text."""
-    d = data
+    """The explanation as plain terminal text; control characters in any id or value shown as `\\x1b`."""
+    d = _shown(data)
     lines = [
         f"Client {d['client_id']} · {d['scenario']} ({d['scenario_file']}) · period {d['period']} · seed {d['seed']}",
         f"ladder {d['ladder']} · final tier {d['tier']}",

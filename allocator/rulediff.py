@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from allocator.errors import AllocatorError, RuleFileError
 from allocator.escape import terminal
 from allocator.files import display_path
 from allocator.scenarios import Scenario, load_rules
-from allocator.tiering_rules import TieringRules
+from allocator.tiering_rules import TieringRules, load_tiering
 from allocator.yamlio import YamlError, load_yaml_file
 
 KINDS = ("tiering", "allocation")
@@ -310,10 +311,22 @@ def load_side(files: dict[str, RuleFile]) -> tuple[TieringRules, AllocationRules
     try:
         return load_rules(files["tiering"].path, files["allocation"].path)
     except AllocatorError as exc:
-        message = str(exc)
-        for f in files.values():
-            message = message.replace(display_path(f.path), f.label)
-        raise type(exc)(message) from None
+        raise _relabelled(exc, files.values()) from None
+
+
+def load_tiering_side(tiering: RuleFile) -> TieringRules:
+    """A side's tiering file alone, checked; errors name git sources as the user wrote them."""
+    try:
+        return load_tiering(tiering.path)
+    except AllocatorError as exc:
+        raise _relabelled(exc, [tiering]) from None
+
+
+def _relabelled(exc: AllocatorError, files: Iterable[RuleFile]) -> AllocatorError:
+    message = str(exc)
+    for f in files:
+        message = message.replace(display_path(f.path), f.label)
+    return type(exc)(message)
 
 
 def file_changes(before: RuleFile, after: RuleFile) -> list[str]:
