@@ -2,11 +2,35 @@
 
 Traps handled here (see DURABLE_NOTES.md): one field per condition dict, combined with `$and`;
 no `$in` (expanded to `$or`); `run` is removed from the dict passed in (we build fresh dicts);
-a one-parameter action closing over the rule id; rulesets named by a hash of their content and
-registered once per process; a synchronous Host without timer threads; facts tagged with a
-`kind` and a catch-all rule so that every fact is handled; typed numbers only, null fields left
-out (a missing field matches nothing); floats always written with a dot, since the engine
+a one-parameter action closing over the rule's position; rulesets named by a hash of their
+content and registered once per process; a synchronous Host without timer threads; facts tagged
+with a `kind` and a catch-all rule so that every fact is handled; typed numbers only, null fields
+left out (a missing field matches nothing); floats always written with a dot, since the engine
 rejects `1e-05`; exceptions raised in actions are looked for after every batch.
+
+User field names never reach the engine: the fields a ruleset reads become `f0, f1, ...`, so a
+field called `kind`, `i`, `id`, `sid` or `$and` cannot collide with the keys the engine or this
+adapter use.
+
+The engine's fixed limits (durable-rules 2.0.28, jruizgit/rules at 72070f4, src/rules/):
+- `MAX_STACK_SIZE 64` (events.c:18): alpha nodes waiting while one fact is matched; one more
+  gives `error code: 303`. Every rule waits once at the shared `kind` node, so 65 rules that
+  all match one fact fail.
+- `NEXT_BUCKET_LENGTH 512` (rules.h:47): the children of one alpha node, in a hash set probed
+  linearly; when it is full, `findAlpha` (rete.c:1001) loops forever: 513 rules hang.
+- `MAX_SEQUENCE_EXPRESSIONS 32` (rete.h:41): two entries per `$and` / `$or` of one rule; 16
+  of them give `error code: 113`.
+- `MAX_OBJECT_PROPERTIES 255` (state.h:20): properties of one fact, the engine's own id
+  included (`error code: 302`).
+- `NEXT_LIST_LENGTH 128`, `BETA_LIST_LENGTH 256` (rules.h:48-49), `MAX_ACTIONS 4096`
+  (rete.c:41): each below what a ruleset within the first limit can reach.
+So a list of rules is cut into rulesets ("chunks") that provably stay within them (see
+`_Chunk`), a rule too big for one ruleset is split into alternatives (`_split`), and each chunk
+is asked in order. Every rule starts with a test of its own position (`s <= p`): that keeps the
+rules apart in the engine's network (so one rule's size bounds its share of the stack), and lets
+a fact be posted again from a later position. First hit: a fact goes to the next chunk only if
+the earlier ones had no hit. Collect: a fact is posted again after each hit, from the next rule
+on, so every rule fires once per fact however many of its `$or` branches hold.
 """
 
 from __future__ import annotations
@@ -14,18 +38,29 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import durable.engine as _durable
 
-from allocator.conditions import All, Any_, Cond, Not
+from allocator.conditions import All, Any_, Compare, Cond, Not
+from allocator.errors import RuleFileError
 
-CHUNK = 1000
+CHUNK = 1000  # facts per post_batch call
+MAX_STACK_SIZE = 64
+MAX_SEQUENCE_EXPRESSIONS = 32
+MAX_OBJECT_PROPERTIES = 255
+PENDING_BUDGET = MAX_STACK_SIZE - 4  # a margin below the engine's stack
+COMBINATOR_BUDGET = (MAX_SEQUENCE_EXPRESSIONS - 1) // 2  # `$and` / `$or` per rule, ours included
+FIELD_BUDGET = MAX_OBJECT_PROPERTIES - 5  # less kind, i, s, the engine's id, a margin
+MAX_ALTERNATIVES = 1024  # engine rules one rule may be split into
+KIND, INDEX, START = "kind", "i", "s"
 CATCH_ALL = "~none"
 _NEGATE = {"eq": "ne", "ne": "eq", "lt": "gte", "lte": "gt", "gt": "lte", "gte": "lt", "in": "not_in", "not_in": "in"}
-_DURABLE_OP = {"ne": "$neq", "lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte"}
+_DURABLE_OP = {"eq": "", "ne": "$neq", "lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte"}
+_INT64 = 2**63
 
 
 def _dump(value: Any) -> str:
@@ -42,6 +77,8 @@ def _dump(value: Any) -> str:
         if e and "." not in mantissa:
             return f"{mantissa}.0e{exponent}"
         return text
+    if isinstance(value, int) and not isinstance(value, bool) and not -_INT64 <= value < _INT64:
+        return _dump(float(value))  # the engine reads integers with atol: keep them in range
     return json.dumps(value, ensure_ascii=False)
 
 
@@ -66,7 +103,6 @@ class _SyncHost(_durable.Host):  # type: ignore[misc]
 
 
 _HOST: _SyncHost | None = None
-_REGISTERED: set[str] = set()
 
 
 def _host() -> _SyncHost:
@@ -76,44 +112,203 @@ def _host() -> _SyncHost:
     return _HOST
 
 
-def _compare(field: str, op: str, value: Any) -> dict[str, Any]:
-    if op == "eq":
-        return {field: value}
+# --- compiled conditions -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Test:
+    """One comparison the engine makes: `op` is '' for equality, else '$lt', '$neq', '$nex', ..."""
+
+    key: str
+    op: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class _Both:
+    items: tuple[_Expr, ...]
+
+
+@dataclass(frozen=True)
+class _Either:
+    items: tuple[_Expr, ...]
+
+
+_Expr = _Test | _Both | _Either
+
+
+def _both(items: Sequence[_Expr]) -> _Expr:
+    flat = tuple(x for item in items for x in (item.items if isinstance(item, _Both) else (item,)))
+    return flat[0] if len(flat) == 1 else _Both(flat)
+
+
+def _either(items: Sequence[_Expr]) -> _Expr:
+    flat = tuple(x for item in items for x in (item.items if isinstance(item, _Either) else (item,)))
+    flat = tuple(dict.fromkeys(flat))  # a repeated branch would fire its rule twice
+    return flat[0] if len(flat) == 1 else _Either(flat)
+
+
+def _compare(key: str, op: str, value: Any) -> _Expr:
     if op == "in":
-        return {"$or": [{field: v} for v in value]} if len(value) > 1 else {field: value[0]}
+        return _either([_Test(key, "", v) for v in value])
     if op == "not_in":
-        return {"$and": [{"$neq": {field: v}} for v in value]} if len(value) > 1 else {"$neq": {field: value[0]}}
+        return _both([_Test(key, "$neq", v) for v in value])
     if op == "between":
-        return {"$and": [{"$gte": {field: value[0]}}, {"$lte": {field: value[1]}}]}
+        return _Both((_Test(key, "$gte", value[0]), _Test(key, "$lte", value[1])))
     if op == "is_null":
-        return {"$nex" if value else "$ex": {field: 1}}
-    return {_DURABLE_OP[op]: {field: value}}
+        return _Test(key, "$nex" if value else "$ex", 1)
+    return _Test(key, _DURABLE_OP[op], value)
 
 
-def to_durable(cond: Cond, negate: bool = False) -> dict[str, Any]:
-    """A durable-rules expression for `cond`; `not` is pushed down to the comparisons.
+def _compile(cond: Cond, keys: Mapping[str, str], negate: bool = False) -> _Expr:
+    """The engine expression for `cond`, on engine keys; `not` is pushed down to the comparisons.
 
     A comparison with a missing value is false, so its negation is true on a missing value:
     `not volume >= 600` compiles to `volume < 600 or volume is missing`.
     """
     if isinstance(cond, Not):
-        return to_durable(cond.item, not negate)
+        return _compile(cond.item, keys, not negate)
     if isinstance(cond, All | Any_):
-        conj = isinstance(cond, All) != negate
-        items = [to_durable(c, negate) for c in cond.items]
-        if len(items) == 1:
-            return items[0]
-        return {"$and" if conj else "$or": items}
-    value = list(cond.value) if isinstance(cond.value, tuple) else cond.value
+        items = [_compile(c, keys, negate) for c in cond.items]
+        return _both(items) if isinstance(cond, All) != negate else _either(items)
+    key = keys[cond.field]
+    value = cond.value
+    if cond.op in ("in", "not_in") and isinstance(value, tuple):
+        value = tuple(dict.fromkeys(value))
     if not negate:
-        return _compare(cond.field, cond.op, value)
+        return _compare(key, cond.op, value)
     if cond.op == "is_null":
-        return _compare(cond.field, "is_null", not value)
-    missing = {"$nex": {cond.field: 1}}
+        return _compare(key, "is_null", not value)
+    missing = _Test(key, "$nex", 1)
     if cond.op == "between":
-        inner = [{"$lt": {cond.field: value[0]}}, {"$gt": {cond.field: value[1]}}]  # type: ignore[index]
-        return {"$or": [*inner, missing]}
-    return {"$or": [_compare(cond.field, _NEGATE[cond.op], value), missing]}
+        assert isinstance(value, tuple)
+        return _either([_Test(key, "$lt", value[0]), _Test(key, "$gt", value[1]), missing])
+    return _either([_compare(key, _NEGATE[cond.op], value), missing])
+
+
+def _render(expr: _Expr) -> dict[str, Any]:
+    if isinstance(expr, _Test):
+        return {expr.key: expr.value} if not expr.op else {expr.op: {expr.key: expr.value}}
+    return {"$and" if isinstance(expr, _Both) else "$or": [_render(x) for x in expr.items]}
+
+
+def _combinators(expr: _Expr) -> int:
+    return 0 if isinstance(expr, _Test) else 1 + sum(_combinators(x) for x in expr.items)
+
+
+def _keys_of(expr: _Expr) -> set[str]:
+    return {expr.key} if isinstance(expr, _Test) else set().union(*(_keys_of(x) for x in expr.items))
+
+
+class _Node:
+    """An alpha node as rete.c builds it: hash children shared by test, and the `$nex` list."""
+
+    def __init__(self, test: tuple[str, str, str] | None = None) -> None:
+        self.test = test
+        self.children: dict[tuple[str, str, str], _Node] = {}
+        self.nexts: list[_Node] = []  # `$nex` tests and the forward nodes of `$or`
+
+    def attach(self, expr: _Expr) -> _Node:
+        """Build `expr` below this node as createAlpha does; return the node its rule ends at."""
+        if isinstance(expr, _Both):
+            node = self
+            for item in expr.items:
+                node = node.attach(item)
+            return node
+        if isinstance(expr, _Either):
+            forward = _Node()  # never shared; every branch end links to it
+            for item in expr.items:
+                self.attach(item).nexts.append(forward)
+            return forward
+        test = (expr.key, expr.op, _dump(expr.value))
+        if expr.op == "$nex":
+            found = next((n for n in self.nexts if n.test == test), None)
+            if found is None:
+                found = _Node(test)
+                self.nexts.append(found)
+            return found
+        return self.children.setdefault(test, _Node(test))
+
+    def excess(self, memo: dict[int, int]) -> int:
+        """The most a chain of nodes from here adds to the engine's stack: per node, children - 1.
+
+        Matching pops a node and pushes its matching children; the nodes whose pushed children
+        are still waiting form a chain, each waiting for at most its children less the one
+        being followed. So the stack never holds more than 1 + this sum from the root.
+        """
+        if id(self) not in memo:
+            below = [*self.children.values(), *self.nexts]
+            memo[id(self)] = max(len(below) - 1, 0) + max((n.excess(memo) for n in below), default=0)
+        return memo[id(self)]
+
+
+def _weight(expr: _Expr) -> int:
+    """A rule's share of the stack beyond its own start node (see _Node.excess)."""
+    start = _Node()
+    start.attach(expr)
+    return start.excess({})
+
+
+def _fits(expr: _Expr) -> bool:
+    """Whether one rule with this condition runs in a ruleset of its own."""
+    # our `$and` around it: the kind tag, the position test, then the condition's own items
+    combinators = 1 + (sum(_combinators(x) for x in expr.items) if isinstance(expr, _Both) else _combinators(expr))
+    return combinators <= COMBINATOR_BUDGET and 1 + _weight(expr) <= PENDING_BUDGET
+
+
+def _split(expr: _Expr, budget: list[int]) -> Iterator[_Expr]:
+    """Alternatives whose disjunction is `expr`, each small enough: an `$or` is cut in halves."""
+    if _fits(expr):
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise _TooComplex()
+        yield expr
+        return
+    items = expr.items if isinstance(expr, _Both) else (expr,)
+    ors = [(n, x) for n, x in enumerate(items) if isinstance(x, _Either)]
+    if not ors:  # a plain conjunction always fits; kept as a guard against an endless loop
+        raise _TooComplex()
+    at, widest = max(ors, key=lambda nx: len(nx[1].items))
+    branches = widest.items
+    for half in (branches[: len(branches) // 2], branches[len(branches) // 2 :]):
+        yield from _split(_both([*items[:at], _either(half), *items[at + 1 :]]), budget)
+
+
+class _TooComplex(Exception):
+    """A condition that cannot be cut into pieces the engine takes."""
+
+
+def too_complex(cond: Cond) -> str | None:
+    """Why the rule engine cannot run this condition (too many fields or alternatives), else None."""
+    fields = dict.fromkeys(_fields(cond))
+    try:
+        _alternatives(cond, {f: f"f{n}" for n, f in enumerate(fields)})
+    except _TooComplex as exc:
+        return str(exc)
+    return None
+
+
+def _alternatives(cond: Cond, keys: Mapping[str, str]) -> list[_Expr]:
+    """The condition compiled, as alternatives that each fit a ruleset; _TooComplex if it cannot be."""
+    fields = set(_fields(cond))
+    if len(fields) > FIELD_BUDGET:
+        raise _TooComplex(f"it reads {len(fields)} fields; the rule engine takes at most {FIELD_BUDGET} in one rule")
+    try:
+        return list(_split(_compile(cond, keys), [MAX_ALTERNATIVES]))
+    except _TooComplex:
+        msg = "it has too many `any`, `in` and negated parts for the rule engine"
+        raise _TooComplex(f"{msg} (more than {MAX_ALTERNATIVES} alternatives)") from None
+
+
+def _fields(cond: Cond) -> Iterator[str]:
+    if isinstance(cond, Compare):
+        yield cond.field
+    else:
+        for item in (cond.item,) if isinstance(cond, Not) else cond.items:
+            yield from _fields(item)
+
+
+# --- rulesets --------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -124,87 +319,154 @@ class Rule:
     cond: Cond
 
 
-class Ruleset:
-    """A compiled ruleset. `first` hit: the first matching rule by position; else all that match."""
+class _Chunk:
+    """One durable-rules ruleset: consecutive alternatives, within every engine limit.
 
-    def __init__(self, label: str, rules: Sequence[Rule], first: bool) -> None:
-        self.rules = tuple(rules)
-        self.first = first
-        body = [(r.id, to_durable(r.cond)) for r in self.rules]
-        digest = hashlib.sha256(_dump([label, first, body]).encode()).hexdigest()[:16]
-        self.name = f"{label}-{digest}"
-        self._hits: list[list[str]] = []
-        self._index: dict[Any, int] = {}
-        if self.name not in _REGISTERED:
+    With a position test first in every rule, rules share only the `kind` node, which waits
+    with one child per rule; below it each rule adds its weight at most. So the stack holds at
+    most 1 + (rules - 1) + the largest weight; the other limits are larger than that.
+    """
+
+    def __init__(self, label: str, owners: Sequence[int], exprs: Sequence[_Expr], keys: Sequence[str]) -> None:
+        self.owners = tuple(owners)  # the rule (index into the Ruleset's rules) of each position
+        self.keys = tuple(keys)  # the engine keys its facts carry
+        body = [_render(_both([_Test(START, "$lte", p), e])) for p, e in enumerate(exprs)]
+        digest = hashlib.sha256(_dump(body).encode()).hexdigest()[:16]
+        self.name = f"{re.sub(r'[^A-Za-z0-9_-]', '_', label)[:40]}-{digest}"
+        self.hits: dict[int, int] = {}
+        if self.name not in _CHUNKS:
             definition: dict[str, Any] = {}
-            for pri, (rid, expr) in enumerate(body):
-                when = {"$and": [{"kind": "client"}, expr]}
-                definition[f"r{pri}"] = {"pri": pri, "all": [{"m": when}], "run": self._action(rid)}
-            definition[CATCH_ALL] = {"pri": len(body), "all": [{"m": {"kind": "client"}}], "run": self._action(None)}
+            for pri, expr in enumerate(body):
+                when = {"$and": [{KIND: "client"}, *expr["$and"]]}
+                definition[f"r{pri}"] = {"pri": pri, "all": [{"m": when}], "run": _action(self.name, pri)}
+            definition[CATCH_ALL] = {"pri": len(body), "all": [{"m": {KIND: "client"}}], "run": _action(self.name, None)}
             _host().set_rulesets({self.name: definition})
-            _REGISTERED.add(self.name)
-            _ACTIVE[self.name] = self
-        else:
-            _ACTIVE[self.name] = self
+        _CHUNKS[self.name] = self
 
-    def _action(self, rid: str | None) -> Callable[[Any], None]:
-        name = self.name
-
-        def act(c: Any) -> None:
-            _ACTIVE[name]._record(c.m["i"], rid)
-
-        return act
-
-    def _record(self, i: int, rid: str | None) -> None:
-        # An `$or` whose branches both hold fires its rule once per branch: keep one.
-        if rid is not None and rid not in self._hits[i]:
-            self._hits[i].append(rid)
-
-    def run(self, facts: Iterable[Mapping[str, Any]]) -> list[list[str]]:
-        """Post every fact; for each, the ids of the rules that fired (one at most if `first`)."""
-        host = _host()
-        batch: list[dict[str, Any]] = []
-        self._hits = []
-        for fact in facts:
-            i = len(self._hits)
-            self._hits.append([])
-            clean = {k: v for k, v in fact.items() if v is not None}
-            clean["kind"] = "client"
-            clean["i"] = i
-            batch.append(clean)
-            if len(batch) >= CHUNK:
-                self._post(host, batch)
-                batch = []
-        if batch:
-            self._post(host, batch)
-        return self._hits
-
-    def _post(self, host: _SyncHost, batch: list[dict[str, Any]]) -> None:
-        if self.first:
+    def post(self, facts: Sequence[Mapping[str, Any]], asks: Sequence[tuple[int, int]]) -> dict[int, int]:
+        """Post fact j from position s for each (j, s); the position that fired for each j that hit."""
+        host, hits = _host(), {}
+        _CHUNKS[self.name] = self  # another Ruleset may hold a chunk of the same content
+        for start in range(0, len(asks), CHUNK):
+            self.hits = {}
+            batch = [_fact(facts[j], j, s, self.keys) for j, s in asks[start : start + CHUNK]]
             host.post_batch(self.name, batch)
-        else:
-            host.assert_facts(self.name, batch)
-            host.retract_facts(self.name, batch)
-        state = host.get_state(self.name)
-        if state.get("exception"):
-            raise RuntimeError(f"rule engine action failed in {self.name}: {state['exception']}")
-        for fact in batch:
-            hits = self._hits[fact["i"]]
-            if self.first and len(hits) > 1:
-                raise RuntimeError(f"first-hit ruleset {self.name} fired {hits} for one fact")
+            state = host.get_state(self.name)
+            if state.get("exception"):
+                raise RuntimeError(f"rule engine action failed in {self.name}: {state['exception']}")
+            hits.update(self.hits)
+        return hits
+
+    def record(self, j: int, pos: int | None) -> None:
+        if pos is None:
+            return
+        if self.hits.setdefault(j, pos) != pos:
+            raise RuntimeError(f"first-hit ruleset {self.name} fired {self.hits[j]} and {pos} for one fact")
 
 
-_ACTIVE: dict[str, Ruleset] = {}
+_CHUNKS: dict[str, _Chunk] = {}
+
+
+def _action(name: str, pos: int | None) -> Callable[[Any], None]:
+    def act(c: Any) -> None:
+        _CHUNKS[name].record(c.m[INDEX], pos)
+
+    return act
+
+
+def _fact(fact: Mapping[str, Any], j: int, start: int, keys: Sequence[str]) -> dict[str, Any]:
+    """What the engine sees of fact j: the tag, its index, the first position to try, its values."""
+    values = {key: fact[key] for key in keys if fact.get(key) is not None}
+    return {KIND: "client", INDEX: j, START: start, **values}
+
+
+class Ruleset:
+    """Rules in order, compiled to chunks: `first` gives the first rule that holds, `collect` all."""
+
+    def __init__(self, label: str, rules: Sequence[Rule]) -> None:
+        self.rules = tuple(rules)
+        fields = dict.fromkeys(f for r in self.rules for f in _fields(r.cond))
+        self.keys = {f: f"f{n}" for n, f in enumerate(fields)}
+        parts: list[tuple[int, _Expr]] = []
+        for n, rule in enumerate(self.rules):
+            try:
+                parts.extend((n, alt) for alt in _alternatives(rule.cond, self.keys))
+            except _TooComplex as exc:
+                raise RuleFileError(f"rule {rule.id}: {exc}") from None
+        self.chunks = list(_cut(label, parts))
+
+    def encode(self, fact: Mapping[str, Any]) -> dict[str, Any]:
+        """A fact on engine keys, with only the fields the rules read."""
+        return {key: fact.get(field) for field, key in self.keys.items()}
+
+    def first(self, facts: Sequence[Mapping[str, Any]]) -> list[int | None]:
+        """For each fact, the index of the first rule that holds, or None."""
+        encoded = [self.encode(f) for f in facts]
+        out: list[int | None] = [None] * len(facts)
+        waiting = list(range(len(facts)))
+        for chunk in self.chunks:
+            if not waiting:
+                break
+            hits = chunk.post(encoded, [(j, 0) for j in waiting])
+            for j, pos in hits.items():
+                out[j] = chunk.owners[pos]
+            waiting = [j for j in waiting if j not in hits]
+        return out
+
+    def collect(self, facts: Sequence[Mapping[str, Any]]) -> list[list[int]]:
+        """For each fact, the indices of every rule that holds, ascending."""
+        encoded = [self.encode(f) for f in facts]
+        out: list[list[int]] = [[] for _ in facts]
+        for chunk in self.chunks:
+            asks = [(j, 0) for j in range(len(facts))]
+            while asks:
+                hits = chunk.post(encoded, asks)
+                asks = []
+                for j, pos in sorted(hits.items()):
+                    rule = chunk.owners[pos]
+                    if not out[j] or out[j][-1] != rule:  # a rule's alternatives may span chunks
+                        out[j].append(rule)
+                    after = next((p for p in range(pos, len(chunk.owners)) if chunk.owners[p] != rule), None)
+                    if after is not None:  # the rule's other alternatives need not be asked
+                        asks.append((j, after))
+        return out
+
+
+def _cut(label: str, parts: Sequence[tuple[int, _Expr]]) -> Iterator[_Chunk]:
+    """Consecutive alternatives into chunks within the stack and field limits (see _Chunk)."""
+    owners: list[int] = []
+    exprs: list[_Expr] = []
+    keys: set[str] = set()
+    heaviest = 0
+    for owner, expr in parts:
+        weight, needed = _weight(expr), keys | _keys_of(expr)
+        if exprs and (len(exprs) + 1 + max(heaviest, weight) > PENDING_BUDGET or len(needed) > FIELD_BUDGET):
+            yield _Chunk(label, owners, exprs, sorted(keys))
+            owners, exprs, keys, heaviest, needed = [], [], set(), 0, _keys_of(expr)
+        owners.append(owner)
+        exprs.append(expr)
+        keys, heaviest = needed, max(heaviest, weight)
+    if exprs:
+        yield _Chunk(label, owners, exprs, sorted(keys))
+
+
+_COMPILED: dict[tuple[str, tuple[Rule, ...]], Ruleset] = {}
+
+
+def _ruleset(label: str, rules: Sequence[Rule]) -> Ruleset:
+    key = (label, tuple(rules))
+    if key not in _COMPILED:
+        _COMPILED[key] = Ruleset(label, rules)
+    return _COMPILED[key]
 
 
 def first_match(label: str, rules: Sequence[Rule], facts: Sequence[Mapping[str, Any]]) -> list[str | None]:
     """For each fact, the id of the first rule (by position) whose condition holds, or None."""
-    ruleset = Ruleset(label, rules, first=True)
-    return [hits[0] if hits else None for hits in ruleset.run(facts)]
+    ruleset = _ruleset(label, rules)
+    return [None if n is None else ruleset.rules[n].id for n in ruleset.first(facts)]
 
 
 def all_matches(label: str, rules: Sequence[Rule], facts: Sequence[Mapping[str, Any]]) -> list[list[str]]:
     """For each fact, the ids of every rule whose condition holds, in rule order."""
-    ruleset = Ruleset(label, rules, first=False)
-    order = {r.id: n for n, r in enumerate(ruleset.rules)}
-    return [sorted(hits, key=order.__getitem__) for hits in ruleset.run(facts)]
+    ruleset = _ruleset(label, rules)
+    return [list(dict.fromkeys(ruleset.rules[n].id for n in hits)) for hits in ruleset.collect(facts)]
