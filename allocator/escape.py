@@ -27,6 +27,7 @@ def _unsafe(keep_newlines: bool) -> re.Pattern[str]:
 
 
 _UNSAFE = _unsafe(keep_newlines=False)
+UNSAFE_CHARACTERS = "".join(chr(c) for c in [*range(0x20), *range(0x7F, 0xA0)]) + _INVISIBLE
 _UNSAFE_KEEP_NL = _unsafe(keep_newlines=True)
 _UNSAFE_IN_JSON = re.compile(f"[\x7f-\x9f{_INVISIBLE}]")  # json.dumps escapes C0 itself; newlines lay it out
 
@@ -73,7 +74,10 @@ def markdown_code(text: str) -> str:
     shown = terminal(text)
     longest = max((len(run) for run in re.findall(r"`+", shown)), default=0)
     fence = "`" * (longest + 1)
-    pad = " " if shown.startswith("`") or shown.endswith("`") or (shown.startswith(" ") and shown.endswith(" ")) else ""
+    if not shown:
+        return "` `"  # an empty span is not a code span; one space shows nothing, as asked
+    stripped_by_renderer = shown.startswith(" ") and shown.endswith(" ") and shown.strip(" ")
+    pad = " " if shown.startswith("`") or shown.endswith("`") or stripped_by_renderer else ""
     return f"{fence}{pad}{shown}{pad}{fence}"
 
 
