@@ -31,6 +31,12 @@ The limit L. For `at_most`, L = supply. For `nearest` an overshoot can win, so L
 where e is the error of an explicit feasible vector (the best "staircase" k+1, ..., k+1, k, ..., k
 around the supply): the optimum's error e* <= e, so its total is <= supply + e* <= L.
 
+Bounds on the work. When every client is capped, L is also at most the sum of the caps (no total
+above it exists), so a supply far above what the clients can take costs nothing. A run visits
+sum_t (A_t + 1) * (L + 1) (amount, total) pairs and keeps tables of (tiers - 1) * (L + 1) amounts;
+above STEP_LIMIT pairs or TABLE_LIMIT bytes it is refused (TierAmountsTooLarge, a user error)
+before anything that large is built: an exact answer is never traded for a guess.
+
 Shapes. `flat`: among the vectors with the optimal total, the lexicographically smallest read from
 the best tier down. `entitlement`: the planner's entitlements e_t are scaled by
 lam = min{lam >= 0 : H(lam) >= min(total, sup H)}, H(lam) = sum over clients of
@@ -52,6 +58,8 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
+
+from allocator.errors import AllocatorError
 
 Target = Literal["at_most", "nearest"]
 Shape = Literal["flat", "entitlement"]
@@ -75,6 +83,33 @@ class TierAmounts:
 
 class TierAmountsError(ValueError):
     """Invalid tiers, supply or options given to the tier-amounts solver."""
+
+
+class TierAmountsTooLarge(AllocatorError):
+    """The proof of optimality would need more work or memory than the solver allows."""
+
+
+# One reachability run visits every (amount, total) pair of every tier once, 64 totals a machine
+# word: 2**33 pairs take seconds. Its first-amount tables hold a number per (tier, total).
+STEP_LIMIT = 2**33
+TABLE_LIMIT = 2**28  # bytes
+
+
+def _check_size(spans: Sequence[int], lows: Sequence[int], limit: int) -> None:
+    """Refuse a run over amounts lows[t] .. lows[t] + spans[t] - 1 and totals 0..limit that
+    would pass STEP_LIMIT or TABLE_LIMIT, before anything of that size is built."""
+    totals = limit + 1
+    steps = sum(spans) * totals
+    never = max((low + span for low, span in zip(lows, spans, strict=True)), default=0)
+    table = (len(spans) - 1) * totals * np.min_scalar_type(never).itemsize
+    if steps <= STEP_LIMIT and table <= TABLE_LIMIT:
+        return
+    raise TierAmountsTooLarge(
+        f"proving the optimal tier amounts needs {steps:,} steps and {table:,} bytes of tables "
+        f"({len(spans)} tiers, up to {max(spans):,} amounts a tier, totals up to {limit:,}), "
+        f"above the limits of {STEP_LIMIT:,} steps and {TABLE_LIMIT:,} bytes: "
+        "give clients caps (an order_column or max_per_client), or a smaller supply"
+    )
 
 
 @dataclass(frozen=True)
@@ -176,34 +211,34 @@ def _reach(
 ) -> tuple[int, list[npt.NDArray[np.unsignedinteger[Any]]]]:
     """The totals <= limit all tiers reach (a bitset), and first[t][x]: the smallest a_t with
     which tiers t.. reach total x (above every amount if none), so x is reachable with a_t <= u
-    iff first[t][x] <= u. A tier keeps only its newly reached totals: memory O(tiers * limit)."""
+    iff first[t][x] <= u.
+
+    The tiers advance in lockstep over the amounts, worst tier first at each amount: then
+    P_{t+1}(a) is simply tier t+1's union so far, and memory is one bitset and one first table
+    per tier, O(tiers * limit), whatever the number of amounts."""
+    count = len(quotas)
     mask = (1 << (limit + 1)) - 1
     never = max((low + len(row) for low, row in zip(lows, quotas, strict=True)), default=0)
     dtype = np.min_scalar_type(never)
-    first = [np.full(limit + 1 if t else 0, never, dtype=dtype) for t in range(len(quotas))]
-    below: list[tuple[int, int, int]] = []  # tier t + 1: (amount, offset, new totals >> offset)
-    union = 0
-    for t in reversed(range(len(quotas))):
-        added: list[tuple[int, int, int]] = []
-        union, base, j = 0, 0 if t + 1 < len(quotas) else 1, 0
-        for i, quota in enumerate(quotas[t]):
-            amount = lows[t] + i
-            while j < len(below) and below[j][0] <= amount:  # base = P_{t+1}(amount)
-                base |= below[j][2] << below[j][1]
-                j += 1
+    first = [np.full(limit + 1 if t else 0, never, dtype=dtype) for t in range(count)]
+    unions = [0] * count  # P_t(a): the totals tiers t.. reach with a_t <= the current amount
+    done = [False] * count  # a tier is done once its quota passes the limit (quotas only grow)
+    for amount in range(min(lows, default=0), never):
+        for t in reversed(range(count)):
+            i = amount - lows[t]
+            if done[t] or not 0 <= i < len(quotas[t]):
+                continue
+            quota = quotas[t][i]
             if quota > limit:
-                break
-            shifted = base << quota
-            new = (shifted & mask if shifted.bit_length() > limit + 1 else shifted) & ~union
+                done[t] = True
+                continue
+            shifted = (unions[t + 1] if t + 1 < count else 1) << quota
+            new = (shifted & mask if shifted.bit_length() > limit + 1 else shifted) & ~unions[t]
             if new:
-                offset = (new & -new).bit_length() - 1
-                union |= new
-                new >>= offset
-                added.append((amount, offset, new))
+                unions[t] |= new
                 if t:
-                    first[t][offset + _positions(new)] = amount
-        below = added
-    return union, first
+                    first[t][_positions(new)] = amount
+    return unions[0], first
 
 
 def _lexmin(
@@ -278,9 +313,18 @@ def _upper_bounds(tiers: Sequence[_Tier], limit: int) -> list[int]:
     return bounds
 
 
+def _capacity(tiers: Sequence[_Tier]) -> int | None:
+    """The most the clients can receive at all (every one at its cap); None if one is uncapped."""
+    if any(tier.uncapped for tier in tiers):
+        return None
+    return sum(tier.quota(tier.saturation or 0) for tier in tiers)
+
+
 def _pick(reachable: int, supply: int, target: Target) -> int:
     """The optimal reachable total for the target; `nearest` ties go to the lower total."""
-    below = (reachable & ((1 << (supply + 1)) - 1)).bit_length() - 1  # 0 is always reachable
+    # reachable holds totals <= the limit only: never build a mask wider than it
+    cut = min(supply, reachable.bit_length())
+    below = (reachable & ((1 << (cut + 1)) - 1)).bit_length() - 1  # 0 is always reachable
     above = reachable >> (supply + 1)
     if target == "at_most" or not above:
         return below
@@ -327,6 +371,7 @@ def _closest(
             highs = [min(high, max_amount) for high in highs]
         if any(high < low for low, high in zip(lows, highs, strict=True)):
             return None
+        _check_size([high - low + 1 for low, high in zip(lows, highs, strict=True)], lows, total)
         quotas = [tier.quotas(lo, hi) for tier, lo, hi in zip(tiers, lows, highs, strict=True)]
         union, first = _reach(quotas, lows, total)
         return (quotas, lows, first) if (union >> total) & 1 else None
@@ -388,9 +433,13 @@ def solve_tier_amounts(
     if not demand:
         return TierAmounts((), 0)
     limit = supply if target == "at_most" else supply + _overshoot(demand, supply)
+    capacity = _capacity(demand)
+    if capacity is not None:
+        limit = min(limit, capacity)  # no total above what every client at its cap receives
     highs = _upper_bounds(demand, limit)
-    quotas = [tier.quotas(0, high) for tier, high in zip(demand, highs, strict=True)]
     lows = [0] * len(demand)
+    _check_size([high + 1 for high in highs], lows, limit)
+    quotas = [tier.quotas(0, high) for tier, high in zip(demand, highs, strict=True)]
     union, first = _reach(quotas, lows, limit)
     total = _pick(union, supply, target)
     flat = _lexmin(quotas, lows, first, total)

@@ -262,3 +262,49 @@ def test_raising_supply_can_lower_a_tier_amount() -> None:
     assert brute_optimal_vectors(Instance(demand, 4, None), "at_most") == [(2, 0)]
     assert solve_tier_amounts(demand, 3) == TierAmounts((1, 1), 3)
     assert solve_tier_amounts(demand, 4) == TierAmounts((2, 0), 4)
+
+
+HUGE = 10**12  # far above any total the capped instances can reach
+
+
+@st.composite
+def capped_instances(draw: st.DrawFn) -> tuple[Instance, list[int]]:
+    """Instances where every client has a cap (its own or max_amount), with a supply of ~10**12."""
+    instance = draw(instances())
+    if any(None in tier for tier in effective_caps(instance)):
+        instance = Instance(instance.tiers, instance.supply, draw(st.integers(0, 6)))
+    weights = sorted(
+        draw(st.lists(st.integers(0, 4), min_size=len(instance.tiers), max_size=len(instance.tiers))), reverse=True
+    )
+    return Instance(instance.tiers, HUGE + draw(st.integers(0, 1000)), instance.max_amount), weights
+
+
+def capacity(instance: Instance) -> int:
+    return sum(quota(caps, brute_bound(instance)) for caps in effective_caps(instance))
+
+
+@given(capped_instances(), targets)
+@example((Instance((TierDemand("D2", {5: 30, 9: 2}), TierDemand("D1", {5: 30, 9: 2})), HUGE, None), [2, 1]), "at_most")
+def test_a_huge_supply_against_capped_clients_is_the_brute_force_optimum(
+    case: tuple[Instance, list[int]], target: Target
+) -> None:
+    """The brute force enumerates amounts up to the largest cap only, so it is exact at any supply;
+    the solver's work must not grow with the supply for it to answer at all."""
+    instance, weights = case
+    flat = solve_tier_amounts(instance.tiers, instance.supply, target=target, max_amount=instance.max_amount)
+    assert flat.total == brute_total(instance, target) == capacity(instance)
+    assert flat.amounts == min(brute_optimal_vectors(instance, target))
+    # the reduced problem: the supply is exactly what the caps add up to
+    reduced = Instance(instance.tiers, capacity(instance), instance.max_amount)
+    assert flat == solve_tier_amounts(reduced.tiers, reduced.supply, target=target, max_amount=reduced.max_amount)
+    entitled = solve_tier_amounts(
+        instance.tiers,
+        instance.supply,
+        target=target,
+        max_amount=instance.max_amount,
+        shape="entitlement",
+        entitlement=weights,
+    )
+    assert (
+        entitled.amounts == brute_entitlement(instance, target, weights) == brute_entitlement(reduced, target, weights)
+    )
