@@ -32,7 +32,7 @@ from allocator.conditions import fields_of
 from allocator.engine import Rule, all_matches
 from allocator.grouping import representatives
 from allocator.tiebreak import U64, client_hashes, product_keys
-from allocator.tier_amounts import TierDemand, solve_tier_amounts
+from allocator.tier_amounts import TierAmountsTooLarge, TierDemand, solve_tier_amounts
 
 
 @dataclass(frozen=True)
@@ -382,14 +382,17 @@ def _tier_amounts(
     for lad, share in zip(present, shares, strict=True):
         window = product.window[lad]
         ent = settings.entitlement[lad] if settings.entitlement and spec.shape == "entitlement" else None
-        result = solve_tier_amounts(
-            [TierDemand(t, hist.get((lad, t), {})) for t in window],
-            share,
-            target=spec.target,
-            shape=spec.shape,
-            entitlement=[ent[t] for t in window] if ent else None,
-            max_amount=spec.max_per_client,
-        )
+        try:
+            result = solve_tier_amounts(
+                [TierDemand(t, hist.get((lad, t), {})) for t in window],
+                share,
+                target=spec.target,
+                shape=spec.shape,
+                entitlement=[ent[t] for t in window] if ent else None,
+                max_amount=spec.max_per_client,
+            )
+        except TierAmountsTooLarge as exc:
+            raise TierAmountsTooLarge(f"product {spec.id}, ladder {lad}: {exc}") from None
         amounts.update({(lad, t): a for t, a in zip(window, result.amounts, strict=True)})
     return amounts
 
