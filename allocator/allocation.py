@@ -4,8 +4,10 @@ For each product: the reserve is held back first; eligibility rules run through 
 (an excluded client gets 0); tiers outside the window get 0; each client's cap is the smallest
 of its order and `max_per_client`; then the policy decides:
 
-- `per_tier`: each client claims its tier's entitlement (capped); when supply is short every
-  claim is scaled down by one common divisor (a divisor method, `rounding`).
+- `per_tier`: each client claims its tier's entitlement capped by its order and
+  `max_per_client`; when supply is short every capped claim is scaled down by one common divisor
+  (a divisor method, `rounding`): the capped claim is the weight, so equal claims are treated
+  alike whatever the tiers' uncapped entitlements.
 - `weighted`: supply is shared in proportion to tier weights until orders are met.
 - `priority`: tiers are served best first (rank by rank across ladders), equal shares within.
 - `tier_amounts`: one amount per (ladder, tier), non-increasing, total optimal for `target`.
@@ -208,7 +210,9 @@ def allocate_product(product: ProductRules, settings: Settings, ctx: Context) ->
                     f"min_per_client {spec.min_per_client} not applied: {needed} needed, {available} available"
                 )
                 floor = np.zeros(n, dtype=np.int64)
-        weights = [table.get(c, Fraction(0)) for c in ctx.cells]
+        # per_tier: the weight is the capped claim itself, so one common divisor scales every
+        # claim alike (README); weighted: the tier's weight, capped by the order
+        weights = None if spec.policy == "per_tier" else [table.get(c, Fraction(0)) for c in ctx.cells]
         quota = apportion_arrays(ctx.codes, weights, claim, floor, keys, available, settings.rounding, ctx.ranks)
         entitled = claim
     elif spec.policy == "priority":
@@ -245,7 +249,7 @@ def allocate_product(product: ProductRules, settings: Settings, ctx: Context) ->
 
 def apportion_arrays(
     codes: npt.NDArray[np.int64],
-    weights: Sequence[Fraction],
+    weights: Sequence[Fraction] | None,
     claim: npt.NDArray[np.int64],
     floor: npt.NDArray[np.int64],
     keys: U64,
@@ -254,6 +258,9 @@ def apportion_arrays(
     ranks: npt.NDArray[np.int64] | None = None,
 ) -> npt.NDArray[np.int64]:
     """Quotas for clients with a cell code (its weight), a claim (NONE: uncapped) and a floor.
+
+    `weights` gives each cell's weight; None makes every client's weight its own claim (then no
+    claim may be NONE).
 
     Clients with equal (cell, claim, floor) are interchangeable: apportion the groups, then give
     the units left for exactly tied clients to the best `ranks` (tier position on its ladder)
@@ -265,7 +272,7 @@ def apportion_arrays(
         ranks = np.zeros(len(codes), dtype=np.int64)
     uniq, inverse, counts = _unique_rows(codes, claim, floor)
     groups = [
-        Group(weights[c], k, None if cl == NONE else cl, fl)
+        Group(Fraction(cl) if weights is None else weights[c], k, None if cl == NONE else cl, fl)
         for (c, cl, fl), k in zip(uniq, counts.tolist(), strict=True)
     ]
     shares, extra = apportion_groups(groups, total, method)

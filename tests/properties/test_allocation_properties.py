@@ -12,7 +12,7 @@ from fractions import Fraction
 from typing import Any
 
 import polars as pl
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from allocator.allocation import Context, ProductResult, Settings, allocate_product
@@ -123,3 +123,72 @@ def test_row_order_changes_nothing_and_the_same_seed_gives_the_same_result(
     shuffled = Context.build(ctx.table[order], ctx.tiers[order], LADDERS, ctx.seed, ctx.period, "exact")
     assert allocate_product(product, settings, shuffled).quotas.sort("client_id").equals(first)
     assert allocate_product(product, settings, ctx).quotas.equals(first)
+
+
+@st.composite
+def short_per_tier(draw: Any) -> tuple[ProductRules, Settings, Context]:
+    """One ladder, entitlements up to 100 against orders up to 8 (so capped claims collide across
+    tiers), and a supply short of the claims."""
+    names = LADDERS["city"]
+    table = pl.DataFrame(
+        [
+            {
+                "client_id": f"c{i:02d}",
+                "ladder": "city",
+                "tier": draw(st.sampled_from(names)),
+                "order": draw(st.integers(0, 8)),
+            }
+            for i in range(draw(st.integers(2, 12)))
+        ]
+    )
+    values = sorted(draw(st.lists(st.integers(0, 100), min_size=len(names), max_size=len(names))), reverse=True)
+    entitlement = {"city": dict(zip(names, values, strict=True))}
+    spec = Product(
+        id="p",
+        supply=draw(st.integers(0, 30)),
+        order_column="order",
+        policy="per_tier",
+        max_per_client=draw(st.one_of(st.none(), st.integers(0, 6))),
+        rounding=draw(st.sampled_from([*DIVISORS, "hamilton"])),
+    )
+    product = ProductRules(spec, entitlement, None, (), {"city": names})
+    settings = Settings(spec.supply, spec.rounding, entitlement, None, None, None)
+    ladders = {"city": names}
+    return (
+        product,
+        settings,
+        Context.build(table, table.select("client_id", "ladder", "tier"), ladders, 1, "P", "grouped"),
+    )
+
+
+@given(st.one_of(cases(), short_per_tier()))
+@example(
+    (
+        ProductRules(
+            Product(id="p", supply=4, order_column="order", policy="per_tier"),
+            {"city": {"A": 100, "B": 3, "C": 1, "D": 0}},
+            None,
+            (),
+            {"city": LADDERS["city"]},
+        ),
+        Settings(4, "webster", {"city": {"A": 100, "B": 3, "C": 1, "D": 0}}, None, None, None),
+        Context.build(
+            pl.DataFrame({"client_id": ["a", "b"], "ladder": ["city", "city"], "tier": ["A", "B"], "order": [3, 3]}),
+            pl.DataFrame({"client_id": ["a", "b"], "ladder": ["city", "city"], "tier": ["A", "B"]}),
+            {"city": LADDERS["city"]},
+            1,
+            "P",
+            "grouped",
+        ),
+    )
+)
+def test_per_tier_equal_capped_claims_differ_by_at_most_one(case: tuple[ProductRules, Settings, Context]) -> None:
+    """per_tier divides every capped claim by one common divisor: two clients claiming the same
+    (tier entitlement capped by order and max_per_client) are treated alike whatever their tiers'
+    uncapped per_client, across tiers and ladders."""
+    product, settings, ctx = case
+    eligible = [r for r in rows(allocate_product(product, settings, ctx)) if r["excluded_by"] is None]
+    for a in eligible:
+        for b in eligible:
+            if a["entitled"] == b["entitled"]:
+                assert abs(a["quota"] - b["quota"]) <= 1, (a, b)

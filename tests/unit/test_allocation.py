@@ -107,3 +107,24 @@ def test_tier_amounts_window_and_caps() -> None:
     assert result.tier_amounts == {("shops", "A"): 4, ("shops", "B"): 2}
     assert result.quotas["quota"].to_list() == [4, 2, 2, 2, 0]
     assert (result.allocated, result.unallocated) == (10, 0)
+
+
+def test_per_tier_weights_are_the_capped_claims_not_the_uncapped_entitlement() -> None:
+    # claims: a min(100, order 4) = 4, b min(4, 9) = 4, c min(2, 9) = 2. One common divisor 2
+    # gives 4/2, 4/2, 2/2 = 2, 2, 1 (no rounding boundary: unique). Weighting by the uncapped 100
+    # would fill a first: 4, 1, 0.
+    spec = Product(id="p", supply=5, order_column="order", policy="per_tier")
+    product = rules(spec, entitlement={"shops": {"A": 100, "B": 4, "C": 2}})
+    rows = [("a", "shops", "A", 4), ("b", "shops", "B", 9), ("c", "shops", "C", 9)]
+    result = allocate_product(product, default_settings(product), context(rows))
+    assert result.quotas["entitled"].to_list() == [4, 4, 2]
+    assert result.quotas["quota"].to_list() == [2, 2, 1]
+
+
+def test_per_tier_identical_capped_claims_get_the_same_quota_whatever_the_entitlement() -> None:
+    # a (A: 3 or 100, order 3) and b (B: 3, order 3) claim 3 each; supply 4: webster gives 2 and 2
+    spec = Product(id="p", supply=4, order_column="order", policy="per_tier")
+    rows = [("a", "shops", "A", 3), ("b", "shops", "B", 3)]
+    for top in (3, 100):
+        product = rules(spec, entitlement={"shops": {"A": top, "B": 3, "C": 1}})
+        assert quotas(product, context(rows)) == [2, 2], top
