@@ -29,6 +29,7 @@ from allocator.tiering import LADDER, engine_rules
 from allocator.tiering_rules import TieringRules
 
 MAX_CELLS = 200_000
+MAX_GUARDED = 20_000  # guarded rules compiled per ladder when the cells are too many to check at once
 CHUNK = 5_000
 MAX_GAP_EXAMPLES = 3
 _TOO_MANY = (
@@ -82,6 +83,7 @@ class _Ladder:
     fixed: dict[str, object]
     left: int
     skipped: list[str] = field(default_factory=list)  # rules whose check did not fit
+    guarded: int = MAX_GUARDED  # rules _winners may still compile
 
     def take(self, axes: Sequence[_Axis]) -> bool:
         fits = _size(axes) <= self.left
@@ -133,20 +135,23 @@ def _placement(
     axes = _axes(rules, lad, [r.cond for r in on])
     full = lad.take(axes)
     gaps: set[tuple[int, ...]] = set()
-    fired: set[str] = set()
+    firsts: dict[tuple[int, ...], str] = {}  # the rule placing each cell
     for idx, hit in _first(lad, axes, on) if full else ():
         if hit is None:
             gaps.add(idx)
         else:
-            fired.add(hit)
+            firsts[idx] = hit
+    fired = set(firsts.values())
     found: list[tuple[int, Finding]] = []
     for k, r in enumerate(on):
         verdict, example = (True, None) if r.id in fired else _holds(rules, lad, r)
         holds[r.id].append(verdict)
         if not verdict or r.id in fired:
             continue
-        earlier = on[:k] if full else [e for e in on[:k] if fields_of(e.cond) <= fields_of(r.cond)]
-        won = _winners(rules, lad, r, earlier)
+        if full:
+            won = _beaten(rules, lad, axes, r, firsts)
+        else:
+            won = _winners(rules, lad, r, [e for e in on[:k] if fields_of(e.cond) <= fields_of(r.cond)])
         if won is None and not full:
             lad.skipped.append(r.id)
         elif won is None or won:  # in full mode a rule that holds but never fired is unreachable
@@ -176,12 +181,27 @@ def _holds(rules: TieringRules, lad: _Ladder, r: Rule) -> tuple[bool | None, dic
     return False, None
 
 
+def _beaten(
+    rules: TieringRules, lad: _Ladder, axes: Sequence[_Axis], r: Rule, firsts: dict[tuple[int, ...], str]
+) -> list[str] | None:
+    """With every cell checked: the rules placing the cells where `r` holds, in file order; None
+    when not checked. One single-rule ruleset per rule, so many rules cost linear time."""
+    if not lad.take(axes):
+        return None
+    won = {firsts[idx] for idx, hit in _first(lad, axes, [r]) if hit is not None and idx in firsts}
+    return [p.id for p in rules.placement if p.id in won]
+
+
 def _winners(rules: TieringRules, lad: _Ladder, r: Rule, earlier: Sequence[Rule]) -> list[str] | None:
     """The earlier rules that come first where `r` holds, in file order; [] when `r` itself comes
-    first somewhere; None when not checked. Each earlier rule is guarded by `r` (`r and e`)."""
+    first somewhere; None when not checked. Each earlier rule is guarded by `r` (`r and e`), so
+    each check compiles as many rules as come before: `MAX_GUARDED` bounds them in all."""
     axes = _axes(rules, lad, [*(e.cond for e in earlier), r.cond])
-    if not earlier or not lad.take(axes):
-        return [] if not earlier else None
+    if not earlier:
+        return []
+    if len(earlier) > lad.guarded or not lad.take(axes):
+        return None
+    lad.guarded -= len(earlier)
     won: set[str] = set()
     for _, hit in _first(lad, axes, [*(Rule(e.id, All((r.cond, e.cond))) for e in earlier), r]):
         if hit == r.id:
