@@ -10,52 +10,35 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
-import json
 import os
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any, TextIO
 
-from allocator import __version__
-from allocator.errors import AllocatorError
+from allocator import __version__, interrupts
+from allocator.errors import AllocatorError, BusyError, LedgerError, OutputError
 from allocator.files import display_path
-from allocator.ledger import Ledger, RunInfo
-from allocator.outputs import clean_leftovers, sha256_file
-from allocator.runner import RunResult, run_scenario, write_outputs
+from allocator.folders import guard_output_folder
+from allocator.joblog import Log, json_log, quiet
+from allocator.ledger import Ledger, RunInfo, check_ledger_file
+from allocator.outputs import USER_ERRNOS, clean_leftovers, sha256_file
+from allocator.runner import RunResult, check_variant_folders, run_scenario, write_outputs
 from allocator.scenarios import Scenario
 from allocator.tiering import Mode
 
-
-class BusyError(AllocatorError):
-    """Another run holds the lock on the output folder or the ledger."""
-
-
-Log = Callable[..., None]
-
-
-def json_log(stream: TextIO | None = None) -> Log:
-    """One JSON object per line (on stdout unless told otherwise): time, step, what the step reports."""
-
-    def log(step: str, **fields: Any) -> None:
-        out = stream if stream is not None else sys.stdout
-        line = {"time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"), "step": step, **fields}
-        out.write(json.dumps(line, ensure_ascii=False, sort_keys=False) + "\n")
-        out.flush()
-
-    return log
-
-
-def quiet(step: str, **fields: Any) -> None:
-    return None
+__all__ = ["BusyError", "execute", "json_log", "quiet", "run_lock"]
 
 
 @contextmanager
-def _flock(path: Path, what: str, wait: float) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+def _flock(path: Path, what: str, wait: float, failed: Callable[[str], AllocatorError]) -> Iterator[None]:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        if exc.errno not in USER_ERRNOS:
+            raise
+        raise failed(exc.strerror or str(exc)) from None
     deadline = time.monotonic() + wait
     try:
         while True:
@@ -81,13 +64,32 @@ def _flock(path: Path, what: str, wait: float) -> Iterator[None]:
 def run_lock(out: Path, ledger: Path | None, wait: float) -> Iterator[None]:
     """Hold the locks of the output folder and of the ledger for the whole run."""
     with ExitStack() as stack:
-        target = out.resolve()
-        stack.enter_context(_flock(target.parent / f".{target.name}.lock", f"output folder {display_path(out)}", wait))
-        if ledger is not None:
-            stack.enter_context(
-                _flock(ledger.resolve().with_name(ledger.name + ".lock"), f"ledger {display_path(ledger)}", wait)
+        target, shown = out.resolve(), display_path(out)
+        stack.enter_context(
+            _flock(
+                target.parent / f".{target.name}.lock", f"output folder {shown}", wait,
+                lambda why: OutputError(f"{shown}: cannot write the outputs: {why}"),
             )
+        )  # fmt: skip
+        if ledger is not None:
+            book = display_path(ledger)
+            stack.enter_context(
+                _flock(
+                    ledger.resolve().with_name(ledger.name + ".lock"), f"ledger {book}", wait,
+                    lambda why: LedgerError(f"{book}: cannot open the run ledger: {why}"),
+                )
+            )  # fmt: skip
         yield
+
+
+def _inputs(scenario: Path, s: Scenario | None) -> list[tuple[str, Path]]:
+    """The files a run reads, as (what, path), for the output folder's guard."""
+    found = [("the scenario", scenario)]
+    if s is not None:
+        base = scenario.parent
+        found += [("the tiering file", base / s.spec.tiering), ("the allocation file", base / s.spec.allocation)]
+        found.append(("the snapshot", s.snapshot))
+    return found
 
 
 def execute(
@@ -100,7 +102,11 @@ def execute(
     log: Log,
     progress: Callable[[str], None] | None = None,
 ) -> RunResult:
-    """Run a scenario under the locks, write its outputs atomically, record it in the ledger."""
+    """Run a scenario under the locks, write its outputs atomically, record it in the ledger.
+
+    Nothing is written before the output folder and the ledger are known to be safe to use: an
+    output folder that holds anything but an earlier run's outputs, and a file that is not an
+    allocator ledger, are refused first."""
     log(
         "start",
         scenario=display_path(scenario),
@@ -108,11 +114,19 @@ def execute(
         ledger=display_path(ledger) if ledger else None,
         version=__version__,
     )
+    guard_output_folder(out, _inputs(scenario, None), ledger)
+    if ledger is not None:
+        check_ledger_file(ledger)
     with run_lock(out, ledger, wait):
         log("locked")
         clean_leftovers(out)
+
+        def loaded(s: Scenario) -> None:
+            guard_output_folder(out, _inputs(scenario, s), ledger)  # now that the rule files are known
+            check_variant_folders(s)
+
         if ledger is None:
-            result = run_scenario(scenario, mode, progress=progress)
+            result = run_scenario(scenario, mode, on_loaded=loaded, progress=progress)
             _log_result(log, result)
             if progress is not None:
                 progress(f"writing {display_path(out)}")
@@ -120,39 +134,55 @@ def execute(
             log("written", out=display_path(out))
             return result
         with Ledger.open(ledger) as book:
-            abandoned = book.fail_abandoned()
-            if abandoned:
-                log("ledger", abandoned_runs_marked_failed=abandoned)
-            run_id = None
+            return _recorded(book, scenario, out, mode, log, loaded, progress)
 
-            def started(s: Scenario) -> None:
-                nonlocal run_id
-                info = RunInfo(
-                    scenario=display_path(scenario), scenario_sha256=s.sha256, period=s.spec.period, seed=s.spec.seed,
-                    snapshot_sha256=sha256_file(s.snapshot), tiering_sha256=s.tiering.sha256,
-                    allocation_sha256=s.allocation.sha256, version=__version__, out_dir=str(out.resolve()),
-                )  # fmt: skip
-                run_id = book.start(info)
 
-            try:
-                result = run_scenario(
-                    scenario, mode, previous=book.previous_tiers, on_loaded=started, progress=progress
-                )
-                _log_result(log, result)
-                if progress is not None:
-                    progress(f"writing {display_path(out)}")
-                write_outputs(result, out)
-                log("written", out=display_path(out))
-                assert run_id is not None
-                book.finish(
-                    run_id, result.scenario.spec.period, result.tiers, [p.quotas for p in result.variants[0].products]
-                )
-                log("recorded", ledger=display_path(ledger), run=run_id)
-            except BaseException as exc:
-                if run_id is not None:
-                    book.fail(run_id, f"{type(exc).__name__}: {exc}")
-                raise
-            return result
+def _recorded(
+    book: Ledger,
+    scenario: Path,
+    out: Path,
+    mode: Mode,
+    log: Log,
+    loaded: Callable[[Scenario], None],
+    progress: Callable[[str], None] | None,
+) -> RunResult:
+    """The run with its ledger record: a `running` row first, then tiers, quotas and `ok` with the outputs."""
+    abandoned = book.fail_abandoned()
+    if abandoned:
+        log("ledger", abandoned_runs_marked_failed=abandoned)
+    run_id = None
+
+    def started(s: Scenario) -> None:
+        nonlocal run_id
+        loaded(s)
+        info = RunInfo(
+            scenario=display_path(scenario), scenario_sha256=s.sha256, period=s.spec.period, seed=s.spec.seed,
+            snapshot_sha256=sha256_file(s.snapshot), tiering_sha256=s.tiering.sha256,
+            allocation_sha256=s.allocation.sha256, version=__version__, out_dir=str(out.resolve()),
+        )  # fmt: skip
+        run_id = book.start(info)
+
+    def interrupted(name: str) -> None:
+        if run_id is not None:
+            book.fail_quietly(run_id, f"interrupted by {name}")
+
+    with interrupts.on_interrupt(interrupted):
+        try:
+            result = run_scenario(scenario, mode, previous=book.previous_tiers, on_loaded=started, progress=progress)
+            _log_result(log, result)
+            if progress is not None:
+                progress(f"writing {display_path(out)}")
+            assert run_id is not None
+            rid, period, tiers = run_id, result.scenario.spec.period, result.tiers
+            quotas = [p.quotas for p in result.variants[0].products]
+            write_outputs(result, out, record=lambda: book.recording(rid, period, tiers, quotas))
+            log("written", out=display_path(out))
+            log("recorded", ledger=display_path(book.path), run=rid)
+        except BaseException as exc:
+            if run_id is not None:
+                book.fail_quietly(run_id, f"{type(exc).__name__}: {exc}")
+            raise
+    return result
 
 
 def _log_result(log: Log, result: RunResult) -> None:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from allocator import __version__
-from allocator.errors import AllocatorError
+from allocator import __version__, interrupts
+from allocator.errors import EXIT_BUG, EXIT_BUSY, EXIT_FINDING, EXIT_OK, EXIT_SIGINT, EXIT_USER, AllocatorError
 from allocator.escape import terminal_lines
 
-EXIT_OK, EXIT_FINDING, EXIT_USER, EXIT_BUG, EXIT_BUSY = 0, 1, 2, 3, 4
+__all__ = ["EXIT_BUG", "EXIT_BUSY", "EXIT_FINDING", "EXIT_OK", "EXIT_USER", "build_parser", "main"]
+MAX_WAIT = 86_400.0  # a day: longer than any run; an endless wait is a hang, not a wait
 
 
 class _Parser(argparse.ArgumentParser):
@@ -20,6 +22,17 @@ class _Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         print(terminal_lines(f"allocator: error: {message}"), file=sys.stderr)
         raise SystemExit(EXIT_USER)
+
+
+def _seconds(text: str) -> float:
+    """--wait: a finite number of seconds from 0 to a day (nan, inf and negatives would wait forever)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0.0 <= value <= MAX_WAIT:  # false for nan too
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds from 0 to {MAX_WAIT:g}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,14 +55,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="grouped: one engine fact per group of clients whose conditions agree (default); exact: every client",
     )
     r.add_argument("--ledger", type=Path, default=None, metavar="PATH", help="record the run in this SQLite ledger")
-    r.add_argument("--wait", type=float, default=0.0, metavar="SECONDS", help="wait this long for another run's lock")
+    r.add_argument(
+        "--wait", type=_seconds, default=0.0, metavar="SECONDS", help="wait this long for another run's lock"
+    )
     b = sub.add_parser("batch", help="unattended run: locks, ledger, one JSON log line per step, no tables")
     b.add_argument("scenario", type=Path, metavar="SCENARIO")
     b.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
     b.add_argument(
         "--ledger", type=Path, default=None, metavar="PATH", help="SQLite run ledger (default: DIR/../ledger.sqlite)"
     )
-    b.add_argument("--wait", type=float, default=0.0, metavar="SECONDS", help="wait this long for another run's lock")
+    b.add_argument(
+        "--wait", type=_seconds, default=0.0, metavar="SECONDS", help="wait this long for another run's lock"
+    )
     b.add_argument("--engine", choices=("grouped", "exact"), default="grouped")
     d = sub.add_parser("diff", help="what a rule change does to clients, as Markdown; exit 1 when anything differs")
     d.add_argument(
@@ -77,48 +94,39 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _batch_failure(exc: BaseException, bug: bool = False) -> None:
-    from allocator.batch import json_log
+    from allocator.joblog import json_log
 
-    code = EXIT_BUG if bug else EXIT_BUSY if type(exc).__name__ == "BusyError" else EXIT_USER
+    code = EXIT_BUG if bug else exc.exit_code if isinstance(exc, AllocatorError) else EXIT_USER
     json_log()("failed", exit=code, error=type(exc).__name__, message=str(exc))
+
+
+def _batch_interrupted(code: int, name: str, message: str) -> None:
+    """The `failed` log line of a batch run that a signal ends (written past Python's buffers)."""
+    from allocator.joblog import log_line
+
+    interrupts.write_raw(sys.stdout.fileno(), log_line("failed", exit=code, error=name, message=message))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = build_parser().parse_args(argv)
+    writes = args.command in ("run", "batch")
+    status = "the previous outputs are untouched" if writes else "nothing was written"
+    with interrupts.handled(_batch_interrupted if args.command == "batch" else None, status):
+        return _dispatch(args)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     try:
-        if args.command == "validate":
-            from allocator.commands import validate
-
-            return validate(args.files, args.strict)
-        if args.command == "run":
-            from allocator.commands import run
-
-            return run(args.scenario, args.out, args.engine, args.ledger, args.wait)
-        if args.command == "batch":
-            from allocator.commands import batch
-
-            return batch(args.scenario, args.out, args.ledger, args.wait, args.engine)
-        if args.command == "diff":
-            from allocator.commands import diff
-
-            return diff(args.before, args.after, args.snapshot, args.scenario)
-        if args.command == "explain":
-            from allocator.commands import explain
-
-            return explain(args.client_id, args.scenario, args.json)
-        if args.command == "schema":
-            from allocator.commands import schema
-
-            return schema(args.out)
+        return _command(args)
     except AllocatorError as exc:
         if args.command == "batch":
             _batch_failure(exc)
         print(terminal_lines(str(exc)), file=sys.stderr)
-        return EXIT_BUSY if type(exc).__name__ == "BusyError" else EXIT_USER
-    except KeyboardInterrupt:
+        return exc.exit_code
+    except KeyboardInterrupt:  # only where the signal handlers could not be installed
         print("allocator: interrupted; nothing was written", file=sys.stderr)
-        return 130
+        return EXIT_SIGINT
     except Exception as exc:
         if args.command == "batch":
             _batch_failure(exc, bug=True)
@@ -127,6 +135,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(terminal_lines(f"allocator: internal error: {type(exc).__name__}: {exc}"), file=sys.stderr)
         print("this is a bug in allocator; run again with --debug for the traceback and report it", file=sys.stderr)
         return EXIT_BUG
+
+
+def _command(args: argparse.Namespace) -> int:
+    if args.command == "validate":
+        from allocator.commands import validate
+
+        return validate(args.files, args.strict)
+    if args.command == "run":
+        from allocator.commands import run
+
+        return run(args.scenario, args.out, args.engine, args.ledger, args.wait)
+    if args.command == "batch":
+        from allocator.commands import batch
+
+        return batch(args.scenario, args.out, args.ledger, args.wait, args.engine)
+    if args.command == "diff":
+        from allocator.commands import diff
+
+        return diff(args.before, args.after, args.snapshot, args.scenario)
+    if args.command == "explain":
+        from allocator.commands import explain
+
+        return explain(args.client_id, args.scenario, args.json)
+    if args.command == "schema":
+        from allocator.commands import schema
+
+        return schema(args.out)
     raise AssertionError(args.command)
 
 

@@ -130,7 +130,7 @@ def run(
     """Run a scenario under the run lock, write its outputs, print the per-tier table."""
     from allocator.batch import execute, quiet
 
-    target = out if out is not None else Path("out") / slug(load_scenario(scenario).spec.name)
+    target = out if out is not None else Path("out") / slug(load_scenario(scenario).spec.name, "scenario")
     if sys.stderr.isatty():  # a spinner with the current step; nothing when output is redirected
         with Console(stderr=True).status("starting") as status:
             result = execute(
@@ -285,15 +285,21 @@ def schema(out: Path) -> int:
     """Write one JSON Schema per file kind (tiering, allocation, scenario) into `out`."""
     import json
 
+    from allocator.errors import OutputError
     from allocator.models import MODELS
+    from allocator.outputs import os_errors
 
-    out.mkdir(parents=True, exist_ok=True)
-    for kind, model in MODELS.items():
-        target = out / f"{kind}.schema.json"
-        body = model.model_json_schema()
-        body["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-        target.write_text(json.dumps(body, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        print(f"wrote {display_path(target)}")
+    what = "cannot write the schemas there"
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{display_path(out)}: {what}: it is a file, not a folder")
+    with os_errors(display_path(out), what):
+        out.mkdir(parents=True, exist_ok=True)
+        for kind, model in MODELS.items():
+            target = out / f"{kind}.schema.json"
+            body = model.model_json_schema()
+            body["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+            target.write_text(json.dumps(body, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+            print(f"wrote {display_path(target)}")
     return 0
 
 

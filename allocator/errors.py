@@ -1,8 +1,13 @@
-"""The errors a user can cause; anything else is a bug."""
+"""The errors a user can cause, and every exit code; anything else is a bug."""
+
+EXIT_OK, EXIT_FINDING, EXIT_USER, EXIT_BUG, EXIT_BUSY = 0, 1, 2, 3, 4
+EXIT_SIGINT, EXIT_SIGTERM = 130, 143  # 128 + the signal's number, as a shell reports a signal
 
 
 class AllocatorError(Exception):
     """A problem with the user's input: shown as one clean message, exit code 2."""
+
+    exit_code = EXIT_USER
 
 
 class RuleFileError(AllocatorError):
@@ -15,3 +20,17 @@ class SnapshotError(AllocatorError):
 
 class ScenarioError(AllocatorError):
     """A scenario refers to something that does not exist or does not fit."""
+
+
+class OutputError(AllocatorError):
+    """The outputs cannot or must not be written where they were asked for."""
+
+
+class LedgerError(AllocatorError):
+    """The run ledger is not one, or cannot be read or written."""
+
+
+class BusyError(AllocatorError):
+    """Another run holds the lock on the output folder or the ledger."""
+
+    exit_code = EXIT_BUSY

@@ -13,17 +13,22 @@ import errno
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import polars as pl
 
+from allocator import interrupts
 from allocator.allocation import Context, ProductResult
+from allocator.errors import OutputError
+from allocator.files import display_path
 
 
 def summarize(results: Sequence[ProductResult], ctx: Context) -> pl.DataFrame:
@@ -112,18 +117,35 @@ def _rate(num: int, den: int) -> float | None:
     return round(num / den, 4) if den else None
 
 
+FORMULA_START = r"^(?:[\t\r]|\s*[=+\-@])"  # what a spreadsheet may run as a formula (OWASP)
+
+
 def write_csv(df: pl.DataFrame, path: Path) -> None:
     """CSV with a fixed float format, so the bytes depend only on the values; empty text unquoted."""
     write_csv_parts([df], path)
 
 
 def write_csv_parts(parts: Iterable[pl.DataFrame], path: Path) -> None:
-    """Several frames with the same columns as one CSV, one at a time (memory stays flat)."""
+    """Several frames with the same columns as one CSV, one at a time (memory stays flat).
+
+    A text cell that starts with = + - @, a tab or a carriage return, or with blanks and then
+    = + - @, gets a leading `'`, so that a spreadsheet shows it as text instead of running it
+    (`=cmd|' /C calc'!A0`). Only text columns: numbers, negative ones too, stay numbers.
+    """
     with path.open("wb") as f:
         for i, df in enumerate(parts):
-            text = [c for c, t in df.schema.items() if t == pl.String]
-            df = df.with_columns(pl.col(c).replace("", None) for c in text)
+            df = df.with_columns(_as_text(c) for c, t in df.schema.items() if _is_text(t))
             df.write_csv(f, include_header=i == 0, float_precision=4, null_value="")
+
+
+def _is_text(dtype: pl.DataType) -> bool:
+    return dtype == pl.String or isinstance(dtype, pl.Categorical | pl.Enum)
+
+
+def _as_text(name: str) -> pl.Expr:
+    text = pl.col(name).cast(pl.String)
+    guarded = pl.when(text.str.contains(FORMULA_START)).then(pl.lit("'") + text).otherwise(text)
+    return guarded.replace("", None).alias(name)
 
 
 def write_json(data: Any, path: Path) -> None:
@@ -163,45 +185,132 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+_TEMPORARY = re.compile(r"[a-z0-9_]{8}|old-[0-9]+")  # what mkdtemp and the fallback rename add
+
+
+def _temporary_prefix(target: Path) -> str:
+    return f".{target.name}.tmp-"
+
+
 def clean_leftovers(target: Path) -> None:
-    """Remove temporary folders that a killed run left beside `target` (call under the run lock)."""
+    """Remove the temporary folders that killed runs left beside `target`: its own only, matched
+    by exact name (never a pattern made of the target's name). Call under the run lock, which
+    every run writing to `target` holds, so none of them belongs to a live run."""
     target = target.resolve()
-    for stale in target.parent.glob(f".{target.name}.tmp-*"):
-        shutil.rmtree(stale, ignore_errors=True)
+    prefix = _temporary_prefix(target)
+    try:
+        entries = [e.name for e in os.scandir(target.parent)]
+    except FileNotFoundError:
+        return
+    for name in entries:
+        if name.startswith(prefix) and _TEMPORARY.fullmatch(name[len(prefix) :]):
+            shutil.rmtree(target.parent / name, ignore_errors=True)
 
 
-def write_atomically(target: Path, fill: Callable[[Path], None]) -> None:
+USER_ERRNOS = frozenset(
+    {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.ENAMETOOLONG,
+     errno.ENOTDIR, errno.EISDIR, errno.ELOOP, errno.EMLINK, errno.EIO, errno.EBUSY, errno.ENOENT, errno.EEXIST}
+)  # fmt: skip  # the place or the disk, not the program
+
+
+_RUST_OS_ERROR = re.compile(r"\(os error (\d+)\)")
+
+
+@contextmanager
+def os_errors(shown: str, what: str) -> Iterator[None]:
+    """Turn an OS error of the place or the disk into a user error that names `shown`."""
+    try:
+        yield
+    except OSError as exc:
+        code = exc.errno
+        if code is None and (found := _RUST_OS_ERROR.search(str(exc))):  # polars: "... (os error 28)"
+            code = int(found.group(1))
+        if code not in USER_ERRNOS:
+            raise
+        raise OutputError(f"{shown}: {what}: {os.strerror(code)}") from None
+
+
+class _Staged:
+    """A complete folder written beside its target, to be put in the target's place."""
+
+    def __init__(self, target: Path, tmp: Path) -> None:
+        self.target, self.tmp = target, tmp
+        self.old: Path | None = None  # where the previous outputs went, without an atomic exchange
+        self.published = False
+
+    def publish(self) -> None:
+        exchanged = self.target.exists() and _exchange(self.tmp, self.target)  # tmp: the previous outputs
+        if not exchanged:
+            if self.target.exists():  # no atomic exchange here: the shortest possible window
+                self.old = self.target.parent / f"{_temporary_prefix(self.target)}old-{os.getpid()}"
+                os.rename(self.target, self.old)
+            os.rename(self.tmp, self.target)
+        self.published = True
+        _fsync_dir(self.target.parent)
+
+    def retract(self) -> None:
+        """Put the previous outputs back (the ledger could not record the new ones)."""
+        if not self.published:
+            return
+        if self.old is None and self.tmp.exists():
+            _exchange(self.tmp, self.target)
+        else:
+            os.rename(self.target, self.tmp)
+            if self.old is not None:
+                os.rename(self.old, self.target)
+                self.old = None
+        self.published = False
+        _fsync_dir(self.target.parent)
+
+    def discard(self) -> None:
+        """Remove what is left beside the target: the new files, or the previous ones."""
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        if self.old is not None:
+            shutil.rmtree(self.old, ignore_errors=True)
+
+
+def write_atomically(
+    target: Path, fill: Callable[[Path], None], record: Callable[[], AbstractContextManager[object]] | None = None
+) -> None:
     """Let `fill` write a complete folder, then put it at `target` in place of any previous one.
 
     Everything is written and fsynced in a temporary folder beside the target; then the two are
     exchanged in one atomic rename, so at every instant `target` is either the complete previous
-    outputs or the complete new ones, whenever the process is killed.
+    outputs or the complete new ones, whenever the process is killed. With `record` (the ledger's
+    transaction), the exchange happens inside it, and when its commit fails the previous outputs
+    are put back: the outputs in place are the ones the ledger says were issued.
     """
+    shown = display_path(target)
     target = target.resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    with os_errors(shown, "cannot write the outputs"):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staged = _Staged(target, Path(tempfile.mkdtemp(prefix=_temporary_prefix(target), dir=target.parent)))
+    with interrupts.on_interrupt(lambda _: staged.discard()):
+        try:
+            with os_errors(shown, "cannot write the outputs"):
+                _fill(staged.tmp, fill)
+            with interrupts.deferred():
+                try:
+                    with (
+                        record() if record is not None else nullcontext(),
+                        os_errors(shown, "cannot write the outputs"),
+                    ):
+                        staged.publish()
+                except BaseException:
+                    staged.retract()
+                    raise
+                interrupts.set_status("the new outputs are written" + (" and recorded" if record else ""))
+        finally:
+            staged.discard()
+
+
+def _fill(tmp: Path, fill: Callable[[Path], None]) -> None:
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; outputs are as readable as any folder
-    try:
-        fill(tmp)
-        for f in tmp.rglob("*"):
-            if f.is_file():
-                with f.open("rb") as fh:
-                    os.fsync(fh.fileno())
-        _fsync_dir(tmp)
-        if target.exists() and _exchange(tmp, target):
-            _fsync_dir(target.parent)
-            shutil.rmtree(tmp, ignore_errors=True)  # now holds the previous outputs
-            return
-        old = None
-        if target.exists():  # no atomic exchange here: the shortest possible window
-            old = target.parent / f".{target.name}.tmp-old-{os.getpid()}"
-            os.rename(target, old)
-        os.rename(tmp, target)
-        _fsync_dir(target.parent)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    fill(tmp)
+    for f in tmp.rglob("*"):
+        if f.is_file():
+            with f.open("rb") as fh:
+                os.fsync(fh.fileno())
+    _fsync_dir(tmp)

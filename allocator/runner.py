@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +13,9 @@ import polars as pl
 from allocator import __version__
 from allocator.allocation import Context, ProductResult, allocate
 from allocator.compare import comparison
+from allocator.errors import ScenarioError
 from allocator.files import display_path
+from allocator.folders import folder_clashes, slug
 from allocator.outputs import (
     sha256_file,
     summarize,
@@ -60,9 +62,17 @@ class RunResult:
         return comparison(self.variants, changes)
 
 
-def slug(name: str) -> str:
-    """A folder name for a variant: lower case, words joined by '-'."""
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "variant"
+def check_variant_folders(scenario: Scenario) -> None:
+    """Refuse variants whose names would share one folder under variants/ (`folder_clashes`)."""
+    clashes = folder_clashes(name for name in scenario.variants if name != BASE)
+    if clashes:
+        raise ScenarioError(
+            "\n".join(
+                f"{scenario.file}: variants '{a}' and '{b}' would share the output folder variants/{folder}; "
+                "give one of them another name"
+                for a, b, folder in clashes
+            )
+        )
 
 
 Previous = Callable[[str], tuple[int, str, pl.DataFrame] | None]
@@ -155,8 +165,13 @@ def _manifest(result: RunResult, variant: VariantResult) -> dict[str, object]:
     }
 
 
-def write_outputs(result: RunResult, out: Path) -> None:
-    """Write every file of the run into `out`, atomically: all of it or nothing."""
+def write_outputs(
+    result: RunResult, out: Path, record: Callable[[], AbstractContextManager[object]] | None = None
+) -> None:
+    """Write every file of the run into `out`, atomically: all of it or nothing.
+
+    `record` is the ledger's transaction; the outputs are put in place only as it commits."""
+    check_variant_folders(result.scenario)
 
     def fill(folder: Path) -> None:
         for variant in result.variants:
@@ -175,4 +190,7 @@ def write_outputs(result: RunResult, out: Path) -> None:
         (folder / "report.html").write_text(render_report(result), encoding="utf-8")
         write_json({k: round(v, 3) for k, v in result.timings.items()}, folder / "timings.json")
 
-    write_atomically(out, fill)
+    write_atomically(out, fill, record)
+
+
+__all__ = ["RunResult", "VariantResult", "check_variant_folders", "folder_clashes", "run_scenario", "slug"]
