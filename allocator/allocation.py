@@ -32,7 +32,9 @@ from allocator.allocation_rules import AllocationRules, ProductRules
 from allocator.apportion import Group, apportion, apportion_groups
 from allocator.conditions import fields_of
 from allocator.engine import Rule, all_matches
+from allocator.errors import AllocatorError
 from allocator.grouping import representatives
+from allocator.models import Product
 from allocator.tiebreak import U64, client_hashes, product_keys
 from allocator.tier_amounts import TierAmountsTooLarge, TierDemand, solve_tier_amounts
 
@@ -101,7 +103,8 @@ class Context:
         return np.array([values.get(c, default) for c in self.cells], dtype=np.int64)[self.codes]
 
 
-NONE = -1  # in integer arrays: no order column / no cap
+INT64_MAX = 2**63 - 1  # quotas, caps and claims live in int64 arrays
+OUTSIDE = -1  # a rank for tiers outside the window: ranks are positions, never negative
 
 
 @dataclass(frozen=True)
@@ -166,21 +169,65 @@ def excluded_by(product: ProductRules, ctx: Context) -> pl.Series:
     return pl.Series("excluded_by", firsts, dtype=pl.String).gather(group)
 
 
+def _check_int64(product: ProductRules, settings: Settings) -> None:
+    """Every quantity that enters an int64 array fits it (the rule files bound them far lower)."""
+    spec = product.spec
+    named = [("supply", settings.supply), ("max_per_client", spec.max_per_client)]
+    named.append(("min_per_client", spec.min_per_client))
+    for ladder, row in (settings.entitlement or {}).items():
+        named += [(f"per_client {ladder}/{tier}", value) for tier, value in row.items()]
+    for name, value in named:
+        if value is not None and value > INT64_MAX:
+            raise AllocatorError(
+                f"product {spec.id}: {name} {value:,} is above the largest allocation supports, {INT64_MAX:,}"
+            )
+
+
+def _orders(product: ProductRules, ctx: Context) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """Each client's order (0 where none) and whether it has one: an explicit mask, so that no
+    order value, however large, can mean "no order"."""
+    column = product.spec.order_column
+    n = ctx.tiers.height
+    if not column:
+        return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
+    values = ctx.table[column].cast(pl.Int64)
+    has = values.is_not_null().to_numpy()
+    ordered = values.fill_null(0).to_numpy()
+    negative = np.flatnonzero(ordered < 0)
+    if negative.size:  # the snapshot refuses them; a caller of the Python API may not have
+        row = int(negative[0])
+        raise AllocatorError(
+            f"product {product.id}: order column {column}: {int(ordered[row])} is below 0 "
+            f"(client {ctx.tiers['client_id'][row]})"
+        )
+    return ordered, has
+
+
+def _floors(
+    spec: Product, claim: npt.NDArray[np.int64], bounded: npt.NDArray[np.bool_], wants: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.int64]:
+    """min_per_client for every client that wants one, never above its claim."""
+    assert spec.min_per_client is not None
+    low = np.where(bounded, np.minimum(spec.min_per_client, claim), spec.min_per_client)
+    return np.where(wants, low, 0)
+
+
 def allocate_product(product: ProductRules, settings: Settings, ctx: Context) -> ProductResult:
     """Quotas for one product, for every client of the run."""
     spec = product.spec
+    _check_int64(product, settings)
     n = ctx.tiers.height
     inside = {(lad, t) for lad, tiers in product.window.items() for t in tiers}
     in_window = np.array([c in inside for c in ctx.cells], dtype=bool)[ctx.codes]
-    if spec.order_column:
-        ordered = ctx.table[spec.order_column].cast(pl.Int64).fill_null(NONE).to_numpy()
-    else:
-        ordered = np.full(n, NONE, dtype=np.int64)
+    ordered, has_order = _orders(product, ctx)
     excluded = excluded_by(product, ctx)
+    # cap: the smallest of order and max_per_client; `capped` says whether there is one at all
+    shut = excluded.is_not_null().to_numpy() | ~in_window
+    capped = has_order | (spec.max_per_client is not None) | shut
     cap = ordered.copy()
     if spec.max_per_client is not None:
-        cap = np.where(cap == NONE, spec.max_per_client, np.minimum(cap, spec.max_per_client))
-    cap = np.where(excluded.is_not_null().to_numpy() | ~in_window, 0, cap)
+        cap = np.where(has_order, np.minimum(cap, spec.max_per_client), spec.max_per_client)
+    cap = np.where(shut, 0, cap)
     keys = product_keys(ctx.hashes, ctx.seed, ctx.period, spec.id)
     reserve = reserve_of(settings)
     available = settings.supply - reserve
@@ -194,17 +241,17 @@ def allocate_product(product: ProductRules, settings: Settings, ctx: Context) ->
             assert product.weights is not None
             table = {(lad, t): v for lad, row in product.weights.items() for t, v in row.items()}
         positive = ctx.per_cell({c: int(w > 0) for c, w in table.items()}).astype(bool)
-        claim = cap
+        claim, bounded = cap, capped
         if spec.policy == "per_tier":
             ent = ctx.per_cell({c: int(w) for c, w in table.items()})
-            claim = np.where(cap == NONE, ent, np.minimum(ent, cap))
+            claim, bounded = np.where(capped, np.minimum(ent, cap), ent), np.ones(n, dtype=bool)
         claim = np.where(positive, claim, 0)
+        bounded = bounded | ~positive
         floor = np.zeros(n, dtype=np.int64)
         if spec.min_per_client:
-            wants = positive & ((ordered == NONE) | (ordered > 0)) & (claim != 0)
-            low = np.where(claim == NONE, spec.min_per_client, np.minimum(spec.min_per_client, claim))
-            floor = np.where(wants, low, 0)
-            needed = int(floor.sum())
+            wants = positive & (~has_order | (ordered > 0)) & (~bounded | (claim != 0))
+            floor = _floors(spec, claim, bounded, wants)
+            needed = sum(floor.tolist())  # exact: an int64 sum of many floors could wrap
             if needed > available:
                 notes.append(
                     f"min_per_client {spec.min_per_client} not applied: {needed} needed, {available} available"
@@ -213,25 +260,27 @@ def allocate_product(product: ProductRules, settings: Settings, ctx: Context) ->
         # per_tier: the weight is the capped claim itself, so one common divisor scales every
         # claim alike (README); weighted: the tier's weight, capped by the order
         weights = None if spec.policy == "per_tier" else [table.get(c, Fraction(0)) for c in ctx.cells]
-        quota = apportion_arrays(ctx.codes, weights, claim, floor, keys, available, settings.rounding, ctx.ranks)
-        entitled = claim
+        quota = apportion_arrays(
+            ctx.codes, weights, claim, bounded, floor, keys, available, settings.rounding, ctx.ranks
+        )
+        entitled, entitled_known = claim, bounded
     elif spec.policy == "priority":
-        quota = _priority(ctx, product, cap, keys, available, settings.rounding)
-        entitled = cap
+        quota = _priority(ctx, product, cap, capped, keys, available, settings.rounding)
+        entitled, entitled_known = cap, capped
     else:
-        amounts = _tier_amounts(ctx, product, settings, cap, available)
+        amounts = _tier_amounts(ctx, product, settings, cap, capped, available)
         per_client = ctx.per_cell(amounts)
-        quota = np.where(cap == NONE, per_client, np.minimum(per_client, cap))
-        entitled = quota
+        quota = np.where(capped, np.minimum(per_client, cap), per_client)
+        entitled, entitled_known = quota, np.ones(n, dtype=bool)
     columns = pl.DataFrame(
         {
-            "ordered": pl.Series(ordered).set(pl.Series(ordered == NONE), None),
-            "entitled": pl.Series(entitled, dtype=pl.Int64).set(pl.Series(entitled == NONE), None),
+            "ordered": pl.Series(ordered, dtype=pl.Int64).set(pl.Series(~has_order), None),
+            "entitled": pl.Series(entitled, dtype=pl.Int64).set(pl.Series(~entitled_known), None),
             "excluded_by": excluded,
             "quota": pl.Series(quota, dtype=pl.Int64),
         }
     )
-    allocated = int(quota.sum())
+    allocated = sum(quota.tolist()) if n else 0  # exact; at most `available`, which fits int64
     return ProductResult(
         spec.id,
         settings.supply,
@@ -251,29 +300,28 @@ def apportion_arrays(
     codes: npt.NDArray[np.int64],
     weights: Sequence[Fraction] | None,
     claim: npt.NDArray[np.int64],
+    bounded: npt.NDArray[np.bool_],
     floor: npt.NDArray[np.int64],
     keys: U64,
     total: int,
     method: str,
     ranks: npt.NDArray[np.int64] | None = None,
 ) -> npt.NDArray[np.int64]:
-    """Quotas for clients with a cell code (its weight), a claim (NONE: uncapped) and a floor.
+    """Quotas for clients with a cell code (its weight), a claim (a cap where `bounded`) and a floor.
 
-    `weights` gives each cell's weight; None makes every client's weight its own claim (then no
-    claim may be NONE).
-
-    Clients with equal (cell, claim, floor) are interchangeable: apportion the groups, then give
-    the units left for exactly tied clients to the best `ranks` (tier position on its ladder)
-    first, then to the lowest keys, then to the first in row order (client id order).
+    `weights` gives each cell's weight; None makes every client's weight its own claim.
+    Clients with equal (cell, claim, bounded, floor) are interchangeable: apportion the groups,
+    then give the units left for exactly tied clients to the best `ranks` (tier position on its
+    ladder) first, then to the lowest keys, then to the first in row order (client id order).
     """
     if codes.size == 0:
         return np.zeros(0, dtype=np.int64)
     if ranks is None:
         ranks = np.zeros(len(codes), dtype=np.int64)
-    uniq, inverse, counts = _unique_rows(codes, claim, floor)
+    uniq, inverse, counts = _unique_rows(codes, claim, bounded.astype(np.int64), floor)
     groups = [
-        Group(Fraction(cl) if weights is None else weights[c], k, None if cl == NONE else cl, fl)
-        for (c, cl, fl), k in zip(uniq, counts.tolist(), strict=True)
+        Group(Fraction(cl) if weights is None else weights[c], k, cl if b else None, fl)
+        for (c, cl, b, fl), k in zip(uniq, counts.tolist(), strict=True)
     ]
     shares, extra = apportion_groups(groups, total, method)
     base = np.array([s.base for s in shares], dtype=np.int64)
@@ -318,16 +366,16 @@ def _lowest(rows: npt.NDArray[np.intp], keys: U64, k: int) -> npt.NDArray[np.int
 def _unique_rows(
     *columns: npt.NDArray[np.int64],
 ) -> tuple[list[tuple[int, ...]], npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-    """Distinct rows of small non-negative integer columns (-1 allowed), with inverse and counts.
+    """Distinct rows of non-negative integer columns, with inverse and counts.
 
-    The columns are packed into one int64 when they fit, which sorts far faster than
-    `np.unique(axis=0)`.
+    The columns are packed into one int64 when their widths add up to 62 bits or less, which
+    sorts far faster than `np.unique(axis=0)`; wider values (orders near int64's top) take the
+    general path.
     """
-    shifted = [c.astype(np.int64) + 1 for c in columns]
-    widths = [max(int(c.max()).bit_length(), 1) if c.size else 1 for c in shifted]
-    if sum(widths) <= 62 and all(int(c.min()) >= 0 for c in shifted if c.size):
-        packed = np.zeros(len(shifted[0]), dtype=np.int64)
-        for c, w in zip(shifted, widths, strict=True):
+    widths = [max(int(c.max()).bit_length(), 1) if c.size else 1 for c in columns]
+    if sum(widths) <= 62:
+        packed = np.zeros(len(columns[0]), dtype=np.int64)
+        for c, w in zip(columns, widths, strict=True):
             packed = (packed << np.int64(w)) | c
         if int(packed.max(initial=0)) < max(4 * len(packed), 1 << 16):
             # a dense count beats sorting when the packed values span a small range
@@ -342,7 +390,7 @@ def _unique_rows(
         for value in uniq.tolist():
             row = []
             for w in reversed(widths):
-                row.append((value & ((1 << w) - 1)) - 1)
+                row.append(value & ((1 << w) - 1))
                 value >>= w
             rows.append(tuple(reversed(row)))
         return rows, inverse.reshape(-1), counts
@@ -352,26 +400,38 @@ def _unique_rows(
 
 
 def _priority(
-    ctx: Context, product: ProductRules, cap: npt.NDArray[np.int64], keys: U64, total: int, method: str
+    ctx: Context,
+    product: ProductRules,
+    cap: npt.NDArray[np.int64],
+    capped: npt.NDArray[np.bool_],
+    keys: U64,
+    total: int,
+    method: str,
 ) -> npt.NDArray[np.int64]:
     """Serve tiers best first, rank by rank across ladders; equal shares within a rank."""
     rank_of = {(lad, t): i for lad, tiers in product.window.items() for i, t in enumerate(tiers)}
-    ranks = ctx.per_cell(rank_of, default=NONE)
+    ranks = ctx.per_cell(rank_of, default=OUTSIDE)
     quota = np.zeros(len(cap), dtype=np.int64)
     left = total
     ones = [Fraction(1)] * len(ctx.cells)
-    for rank in sorted(set(ranks.tolist()) - {NONE}):
+    for rank in sorted(set(ranks.tolist()) - {OUTSIDE}):
         members = np.flatnonzero(ranks == rank)
+        floor = np.zeros(len(members), dtype=np.int64)
         part = apportion_arrays(
-            ctx.codes[members], ones, cap[members], np.zeros(len(members), dtype=np.int64), keys[members], left, method
+            ctx.codes[members], ones, cap[members], capped[members], floor, keys[members], left, method
         )
         quota[members] = part
-        left -= int(part.sum())
+        left -= sum(part.tolist())
     return quota
 
 
 def _tier_amounts(
-    ctx: Context, product: ProductRules, settings: Settings, cap: npt.NDArray[np.int64], available: int
+    ctx: Context,
+    product: ProductRules,
+    settings: Settings,
+    cap: npt.NDArray[np.int64],
+    capped: npt.NDArray[np.bool_],
+    available: int,
 ) -> dict[tuple[str, str], int]:
     spec = product.spec
     present_codes = set(np.unique(ctx.codes).tolist())
@@ -381,10 +441,10 @@ def _tier_amounts(
         shares = apportion([Fraction(str(split.get(lad, 0))) for lad in present], available, method="hamilton")
     else:
         shares = [available] * len(present)
-    pairs, _, counts = _unique_rows(ctx.codes, cap)
+    triples, _, counts = _unique_rows(ctx.codes, cap, capped.astype(np.int64))
     hist: dict[tuple[str, str], dict[int | None, int]] = {}
-    for (code, c), k in zip(pairs, counts.tolist(), strict=True):
-        hist.setdefault(ctx.cells[code], {})[None if c == NONE else c] = k
+    for (code, c, b), k in zip(triples, counts.tolist(), strict=True):
+        hist.setdefault(ctx.cells[code], {})[c if b else None] = k
     amounts: dict[tuple[str, str], int] = {}
     for lad, share in zip(present, shares, strict=True):
         window = product.window[lad]
