@@ -10,11 +10,11 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from allocator.conditions import did_you_mean
+from allocator.conditions import did_you_mean, limited_suggestions
 from allocator.errors import RuleFileError
 from allocator.models import MODELS
 from allocator.validation import pydantic_problems
-from allocator.yamlio import Document, Problem, YamlError, load_yaml_file
+from allocator.yamlio import Document, Problem, YamlError, load_yaml_bytes, load_yaml_file, read_yaml_bytes
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -34,18 +34,20 @@ def display_path(path: Path) -> str:
     """The path as the user would write it: relative to the working directory when inside it."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop, in Python 3.11
         return os.path.normpath(path)
 
 
+@limited_suggestions()
 def read_model(path: Path, model: type[M], kind: str) -> Loaded[M]:
     """Load `path` as a `kind` file; YAML problems raise at once, model problems are returned."""
     name = display_path(path)
     try:
-        doc = load_yaml_file(path, name)
+        raw = read_yaml_bytes(path, name)
+        doc = load_yaml_bytes(raw, name)
     except YamlError as exc:
         raise RuleFileError(_render(exc.problems)) from None
-    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    sha = hashlib.sha256(raw).hexdigest()  # of the bytes parsed: the file is read once
     data = doc.data
     if not isinstance(data, dict):
         raise RuleFileError(_render([doc.problem((), f"expected a {kind} file (a mapping with 'kind: {kind}')")]))
