@@ -7,14 +7,15 @@ needs a value, and values may not increase from a better tier to a worse one.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from allocator.conditions import Cond, FieldKind, did_you_mean, parse_condition
+from allocator.conditions import Cond, FieldKind, did_you_mean, limited_suggestions, parse_condition
 from allocator.files import raise_problems, read_model
-from allocator.models import AllocationFile, FieldSpec, Product
+from allocator.models import MAX_QUANTITY, AllocationFile, FieldSpec, Product
 from allocator.tiering_rules import TieringRules, check_fields, field_kind
 from allocator.yamlio import Document, PathT, Problem
 
@@ -73,6 +74,7 @@ def condition_names(tiering: TieringRules, fields: dict[str, FieldSpec], orders:
     return names
 
 
+@limited_suggestions()
 def load_allocation(file: Path, tiering: TieringRules) -> AllocationRules:
     """Read, check and compile an allocation file for these tiering rules; raise on any problem."""
     loaded = read_model(file, AllocationFile, "allocation")
@@ -107,7 +109,7 @@ def load_allocation(file: Path, tiering: TieringRules) -> AllocationRules:
         _check_reserve(doc, raw, path, problems)
         compiled.append((i, raw, eligible))
     tables = {
-        (i, key): resolve_table(doc, raw.get(key), ("products", i, key), tiering, problems)
+        (i, key): resolve_table(doc, raw.get(key), ("products", i, key), tiering, problems, whole=key == "per_client")
         for i, raw, _ in compiled
         for key in ("per_client", "weights")
         if key in raw
@@ -219,8 +221,12 @@ def _check_reserve(doc: Document, raw: dict[str, Any], path: PathT, problems: li
 
 
 def resolve_table(
-    doc: Document, raw: Any, path: PathT, tiering: TieringRules, problems: list[Problem]
+    doc: Document, raw: Any, path: PathT, tiering: TieringRules, problems: list[Problem], *, whole: bool
 ) -> dict[str, dict[str, Fraction]] | None:
+    """A `per_client` (whole numbers) or `weights` table as {ladder: {tier: value}}; None when unusable.
+
+    Values of the wrong type are left to the model's own message; values out of range are reported here.
+    """
     if not isinstance(raw, dict) or not raw:
         return None
     nested = [isinstance(v, dict) for v in raw.values()]
@@ -252,10 +258,12 @@ def resolve_table(
             if tier not in tiers and (all(nested) or not any(tier in ts for ts in tiering.ladders.values())):
                 hint = did_you_mean(str(tier), tiers) or "; its tiers are " + ", ".join(tiers)
                 problems.append(doc.problem((*rpath, tier), f"tier '{tier}' is not on ladder '{lad}'{hint}", key=True))
-            elif isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 and tier in tiers:
-                values[tier] = Fraction(v)
-            elif isinstance(v, int | float) and not isinstance(v, bool) and v < 0:
-                problems.append(doc.problem((*rpath, tier), f"must be at least 0, got {v}"))
+            elif _number(v, whole):
+                why = _out_of_range(v)
+                if why:
+                    problems.append(doc.problem((*rpath, tier), why))
+                elif tier in tiers:
+                    values[tier] = Fraction(v)
         missing = [t for t in tiers if t not in row]
         if missing:
             problems.append(doc.problem(rpath, f"no value for tier {', '.join(missing)} of ladder '{lad}'"))
@@ -267,6 +275,20 @@ def resolve_table(
                 problems.append(doc.problem((*rpath, t_w), msg))
         out[lad] = values
     return out
+
+
+def _number(value: Any, whole: bool) -> bool:
+    return isinstance(value, int if whole else int | float) and not isinstance(value, bool)
+
+
+def _out_of_range(value: float) -> str | None:
+    if not math.isfinite(value):
+        return f"must be a finite number, got {value}"
+    if value < 0:
+        return f"must be at least 0, got {value}"
+    if value > MAX_QUANTITY:
+        return f"must be at most {MAX_QUANTITY}, got {value}"
+    return None
 
 
 def _fmt(x: Fraction) -> str:

@@ -1,16 +1,39 @@
 """Pydantic models of the v1 rule and scenario files: the shapes and types, nothing more.
 
 Cross-references (fields a rule reads, tiers on ladders, duplicate ids) are checked in
-`checks.py`, where every problem gets a path into the YAML document.
+`tiering_rules.py` and `allocation_rules.py`, where every problem gets a path into the YAML document.
+
+Every quantity has an upper bound, so that no value a file may hold overflows an int64 sum of
+quotas later: a user error here, not a crash in a run.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 Number = int | float
+MAX_QUANTITY = 10**12  # cartons: supply, entitlements, caps, reserve amounts
+MAX_SUPPLY_FACTOR = 1000
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+Quantity = Annotated[int, Field(ge=0, le=MAX_QUANTITY)]
+
+
+def _exactly(expected: int | bool) -> BeforeValidator:
+    """A Literal that also refuses values merely equal to it (`true` and `1.0` equal 1 in Python)."""
+
+    def check(value: Any) -> Any:
+        if type(value) is not type(expected):
+            raise PydanticCustomError("literal_error", "Input should be {expected}", {"expected": repr(expected)})
+        return value
+
+    return BeforeValidator(check)
+
+
+Version = Annotated[Literal[1], _exactly(1)]
 Condition = dict[str, Any]
 METHODS = ("webster", "dhondt", "adams", "huntington_hill", "hamilton")
 Method = Literal["webster", "dhondt", "adams", "huntington_hill", "hamilton"]
@@ -49,13 +72,13 @@ class AdjustRule(Strict):
 
 
 class Moves(Strict):
-    max_up: int | None = Field(default=None, ge=0)
-    max_down: int | None = Field(default=None, ge=0)
+    max_up: int | None = Field(default=None, ge=0, le=1000)
+    max_down: int | None = Field(default=None, ge=0, le=1000)
 
 
 class TieringFile(Strict):
     kind: Literal["tiering"]
-    version: Literal[1]
+    version: Version
     description: str | None = None
     fields: dict[str, FieldSpec]
     derive: dict[str, str] = {}
@@ -68,7 +91,7 @@ class TieringFile(Strict):
 
 class Reserve(Strict):
     share: float | None = Field(default=None, ge=0, lt=1, allow_inf_nan=False)
-    amount: int | None = Field(default=None, ge=0)
+    amount: int | None = Field(default=None, ge=0, le=MAX_QUANTITY)
     owner: str = Field(min_length=1)
 
 
@@ -76,7 +99,7 @@ class EligibilityRule(Strict):
     id: str = Field(min_length=1, max_length=100)
     description: str | None = None
     when: Condition
-    exclude: Literal[True]
+    exclude: Annotated[Literal[True], _exactly(True)]
 
 
 class Window(Strict):
@@ -91,25 +114,25 @@ WeightTable = dict[str, Number | dict[str, Number]]
 class Product(Strict):
     id: str = Field(min_length=1, max_length=100)
     description: str | None = None
-    supply: int = Field(ge=0)
+    supply: Quantity
     order_column: str | None = None
     reserve: Reserve | None = None
     policy: Literal["per_tier", "weighted", "priority", "tier_amounts"] = "per_tier"
     per_client: Table | None = None
     weights: WeightTable | None = None
-    max_per_client: int | None = Field(default=None, ge=0)
-    min_per_client: int | None = Field(default=None, ge=0)
+    max_per_client: int | None = Field(default=None, ge=0, le=MAX_QUANTITY)
+    min_per_client: int | None = Field(default=None, ge=0, le=MAX_QUANTITY)
     eligible: list[EligibilityRule] = []
     rounding: Method = "webster"
     target: Literal["at_most", "nearest"] = "at_most"
     shape: Literal["flat", "entitlement"] = "flat"
     window: Window | None = None
-    ladder_split: dict[str, Number] | None = None
+    ladder_split: dict[str, Annotated[float, Field(ge=0, le=MAX_QUANTITY, allow_inf_nan=False)]] | None = None
 
 
 class AllocationFile(Strict):
     kind: Literal["allocation"]
-    version: Literal[1]
+    version: Version
     description: str | None = None
     fields: dict[str, FieldSpec] = {}
     products: list[Product] = Field(min_length=1)
@@ -118,25 +141,35 @@ class AllocationFile(Strict):
 class Variant(Strict):
     name: str = Field(min_length=1, max_length=100)
     description: str | None = None
-    supply: dict[str, int] = {}
-    supply_factor: dict[str, float] = {}
-    per_client: dict[str, Table] = {}
-    rounding: dict[str, Method] = {}
-    reserve: dict[str, Reserve | None] = {}
-    thresholds: dict[str, Number | list[Number] | list[str] | str] = {}
+    supply: dict[str, Quantity] = Field(default={}, description="Product id to supply, like {zhonghua-soft: 900}")
+    supply_factor: dict[str, Annotated[float, Field(ge=0, le=MAX_SUPPLY_FACTOR, allow_inf_nan=False)]] = Field(
+        default={}, description="Product id to supply factor, like {zhonghua-soft: 0.8}"
+    )
+    per_client: dict[str, Table] = Field(
+        default={}, description="Product id to per-client table, like {zhonghua-soft: {A: 5, B: 3, C: 1}}"
+    )
+    rounding: dict[str, Method] = Field(
+        default={}, description="Product id to rounding, like {zhonghua-soft: hamilton}"
+    )
+    reserve: dict[str, Reserve | None] = Field(
+        default={}, description="Product id to reserve, like {zhonghua-soft: {share: 0.1, owner: managers}}"
+    )
+    thresholds: dict[str, Number | list[Number] | list[str] | str] = Field(
+        default={}, description="Threshold path to new value, like {city-a.when.volume.gte: 700}"
+    )
 
 
 class ScenarioFile(Strict):
     kind: Literal["scenario"]
-    version: Literal[1]
+    version: Version
     name: str = Field(min_length=1)
     description: str | None = None
     snapshot: str
     tiering: str
     allocation: str
     period: str = Field(min_length=1)
-    seed: int = 0
-    supply: dict[str, int] = {}
+    seed: int = Field(default=0, ge=INT64_MIN, le=INT64_MAX)
+    supply: dict[str, Quantity] = Field(default={}, description="Product id to supply, like {zhonghua-soft: 900}")
     variants: list[Variant] = []
 
 

@@ -11,10 +11,11 @@ from typing import Any
 
 from allocator.allocation import Settings, default_settings
 from allocator.allocation_rules import AllocationRules, load_allocation, resolve_table
-from allocator.conditions import did_you_mean
+from allocator.conditions import did_you_mean, limited_suggestions
 from allocator.errors import RuleFileError
 from allocator.files import Loaded, display_path, model_of, raise_problems, read_model
-from allocator.models import FieldSpec, ScenarioFile, TieringFile, Variant
+from allocator.models import MAX_QUANTITY, FieldSpec, ScenarioFile, TieringFile, Variant
+from allocator.reading import file_problem
 from allocator.snapshots import Column
 from allocator.tiering_rules import TieringRules, compile_tiering, load_tiering
 from allocator.yamlio import Document, Problem
@@ -62,6 +63,7 @@ def load_rules(tiering: Path, allocation: Path) -> tuple[TieringRules, Allocatio
     return t, load_allocation(allocation, t)
 
 
+@limited_suggestions()
 def load_scenario(path: Path) -> Scenario:
     """Read a scenario and everything it names; raise one error listing every problem found."""
     loaded = read_model(path, ScenarioFile, "scenario")
@@ -72,9 +74,9 @@ def load_scenario(path: Path) -> Scenario:
         value = doc.data.get(key)
         if isinstance(value, str):
             target = base / value
-            if not target.is_file():
-                what = "is a directory, not a file" if target.is_dir() else "no such file"
-                problems.append(doc.problem((key,), f"{what}: {display_path(target)}"))
+            why = file_problem(target)  # a FIFO named as the snapshot would hang its reader
+            if why:
+                problems.append(doc.problem((key,), f"{why}: {display_path(target)}"))
             paths[key] = target
     raise_problems(problems)
     spec = loaded.model
@@ -204,16 +206,16 @@ def _apply(
         if pid in variant.supply:
             s = replace(s, supply=variant.supply[pid])
         if pid in variant.supply_factor:
-            factor = Fraction(str(variant.supply_factor[pid]))
-            if factor < 0:
-                msg = f"must be at least 0, got {float(factor)}"
+            supply = int(s.supply * Fraction(str(variant.supply_factor[pid])))
+            if supply > MAX_QUANTITY:
+                msg = f"makes the supply {supply}, above the largest supply allowed ({MAX_QUANTITY})"
                 problems.append(doc.problem(("variants", i, "supply_factor", pid), msg))
-            s = replace(s, supply=int(s.supply * max(factor, Fraction(0))))
+            s = replace(s, supply=supply)
         if pid in variant.rounding:
             s = replace(s, rounding=variant.rounding[pid])
         if pid in variant.per_client:
             path = ("variants", i, "per_client", pid)
-            table = resolve_table(doc, doc.get(path), path, tiering, problems)
+            table = resolve_table(doc, doc.get(path), path, tiering, problems, whole=True)
             if table is not None:
                 s = replace(s, entitlement={lad: {t: int(v) for t, v in row.items()} for lad, row in table.items()})
         if pid in variant.reserve:

@@ -13,6 +13,7 @@ from collections import defaultdict
 from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 
 from allocator.conditions import did_you_mean, show_value
 from allocator.yamlio import Document, PathT, Problem
@@ -36,22 +37,31 @@ def _inner_types(annotation: Any) -> list[Any]:
     return [annotation]
 
 
-def _model_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str] | None:
-    """The keys allowed in the mapping at `loc`, when it is one of our models."""
+def _annotations_at(model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[list[Any], list[FieldInfo]]:
+    """The types a value at `loc` may have, and the model fields `loc` ends on (if it does)."""
     current: list[Any] = [model]
+    fields: list[FieldInfo] = []
     for step in loc:
         nxt: list[Any] = []
+        fields = []
         for ann in current:
             for t in _inner_types(ann):
                 origin = get_origin(t)
                 if isinstance(t, type) and issubclass(t, BaseModel) and isinstance(step, str):
                     if step in t.model_fields:
                         nxt.append(t.model_fields[step].annotation)
+                        fields.append(t.model_fields[step])
                 elif origin is list and isinstance(step, int):
                     nxt.extend(get_args(t))
                 elif origin is dict and isinstance(step, str):
                     nxt.append(get_args(t)[1])
         current = nxt
+    return current, fields
+
+
+def _model_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str] | None:
+    """The keys allowed in the mapping at `loc`, when it is one of our models."""
+    current, _ = _annotations_at(model, loc)
     for ann in current:
         for t in _inner_types(ann):
             if isinstance(t, type) and issubclass(t, BaseModel):
@@ -86,7 +96,8 @@ def _message(err: Any, model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[st
         return f"missing required key '{loc[-1]}'", False
     if kind == "literal_error":
         choices = [c.strip(" '") for c in str(ctx.get("expected", "")).replace(" or ", ", ").split(",")]
-        hint = did_you_mean(str(value), choices) if isinstance(value, str) else ""
+        others = [c for c in choices if c != value]  # `version: '1'` is not a misspelling of 1
+        hint = did_you_mean(str(value), others) if isinstance(value, str) else ""
         return f"{show_value(value)} is not one of {', '.join(choices)}{hint}", False
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         words = {
@@ -95,7 +106,10 @@ def _message(err: Any, model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[st
             "less_than_equal": ("le", "at most"),
             "less_than": ("lt", "below"),
         }[kind]
-        return f"must be {words[1]} {ctx.get(words[0])}, got {show_value(value)}", False
+        bound = ctx.get(words[0])
+        if isinstance(bound, float) and bound.is_integer():
+            bound = int(bound)  # a float field's bound 1000.0 reads as 1000
+        return f"must be {words[1]} {bound}, got {show_value(value)}", False
     if kind == "finite_number":
         return f"must be a finite number, got {value}", False
     if kind in ("too_short", "string_too_short"):
@@ -106,6 +120,11 @@ def _message(err: Any, model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[st
         return f"longer than {ctx.get('max_length')} characters", False
     if kind in ("model_type", "model_attributes_type", "dataclass_type"):
         return f"expected a mapping, got {show_value(value)}", False
+    if kind == "dict_type":
+        # a mapping keyed by product id (or rule path) says so: `supply_factor: 0.8` is a common slip
+        described = [f.description for f in _annotations_at(model, loc)[1] if f.description]
+        form = f" ({described[0][0].lower()}{described[0][1:]})" if described else ""
+        return f"expected a mapping{form}, got {show_value(value)}", False
     for key, word in _TYPE_WORDS.items():
         if kind.startswith(key + "_"):
             return f"expected {word}, got {show_value(value)}", False
