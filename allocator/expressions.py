@@ -1,11 +1,17 @@
 """The arithmetic of `derive:`: `+ - * /`, parentheses, column names and numbers, nothing else.
 
 Parsed into our own small AST (never `eval`); evaluated column-wise with polars. Division by
-zero gives null, and null propagates, so a derived value is either a number or missing.
+zero gives null, and null propagates, so a derived value is either a number or missing. A step
+whose result is not finite (1e308 * 10, or a divisor as small as 1e-320) is missing as well:
+the rule engine cannot compare infinity, and no threshold means anything next to it.
+
+Column names are Python identifiers (`str.isidentifier`), so `条均价` works; numbers are decimal,
+with an optional exponent (`1e5`, `2.5E-3`).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,7 +21,8 @@ import polars as pl
 MAX_LENGTH = 500
 MAX_DEPTH = 50
 
-_TOKEN = re.compile(r"\s*(?:(?P<num>\d+(?:\.\d+)?|\.\d+)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>[-+*/()]))")
+_TOKEN = re.compile(r"\s*(?:(?P<num>(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)|(?P<op>[-+*/()]))")
+_SPACE = re.compile(r"\s*")
 
 
 class ExpressionError(ValueError):
@@ -52,18 +59,37 @@ class BinOp:
 Expr = Num | Col | Neg | BinOp
 
 
+def _name_end(text: str, start: int) -> int:
+    """Where the identifier starting at `start` ends (start itself when none starts there)."""
+    if not text[start].isidentifier():
+        return start
+    end = start + 1
+    while end < len(text) and ("a" + text[end]).isidentifier():  # a character that may continue a name
+        end += 1
+    return end
+
+
 def _tokenize(text: str) -> list[tuple[str, str, int]]:
     tokens: list[tuple[str, str, int]] = []
     pos = 0
     while pos < len(text):
-        if text[pos:].strip() == "":
+        pos = _SPACE.match(text, pos).end()  # type: ignore[union-attr]
+        if pos == len(text):
             break
+        end = _name_end(text, pos)
+        if end > pos:
+            tokens.append(("name", text[pos:end], pos + 1))
+            pos = end
+            continue
         m = _TOKEN.match(text, pos)
-        if m is None or m.end() == pos:
-            bad = len(text[pos:]) - len(text[pos:].lstrip()) + pos
-            raise ExpressionError(f"unexpected character '{text[bad]}'", bad + 1)
+        if m is None:
+            raise ExpressionError(f"unexpected character '{text[pos]}'", pos + 1)
         kind = m.lastgroup or ""
-        tokens.append((kind, m.group(kind), m.start(kind) + 1))
+        word = m.group(kind)
+        if kind == "num" and not math.isfinite(float(word)):
+            shown = word if len(word) <= 20 else word[:20] + "..."
+            raise ExpressionError(f"the number {shown} is too large", pos + 1)
+        tokens.append((kind, word, pos + 1))
         pos = m.end()
     tokens.append(("end", "", len(text) + 1))
     return tokens
@@ -148,21 +174,25 @@ def columns_of(node: Expr) -> list[Col]:
 
 
 def to_polars(node: Expr) -> pl.Expr:
-    """A polars expression computing `node` as Float64, null where a divisor is zero."""
+    """A polars expression computing `node` as Float64, null where a divisor is zero or a step is not finite."""
     if isinstance(node, Num):
         return pl.lit(node.value, dtype=pl.Float64)
     if isinstance(node, Col):
-        return pl.col(node.name).cast(pl.Float64)
+        return _finite(pl.col(node.name).cast(pl.Float64))
     if isinstance(node, Neg):
         return -to_polars(node.operand)
     left, right = to_polars(node.left), to_polars(node.right)
     if node.op == "+":
-        return left + right
+        return _finite(left + right)
     if node.op == "-":
-        return left - right
+        return _finite(left - right)
     if node.op == "*":
-        return left * right
-    return pl.when(right == 0).then(None).otherwise(left / right)
+        return _finite(left * right)
+    return _finite(pl.when(right == 0).then(None).otherwise(left / right))
+
+
+def _finite(value: pl.Expr) -> pl.Expr:
+    return pl.when(value.is_finite()).then(value).otherwise(None)
 
 
 def evaluate_row(node: Expr, row: Mapping[str, float | int | None]) -> float | None:
@@ -171,7 +201,7 @@ def evaluate_row(node: Expr, row: Mapping[str, float | int | None]) -> float | N
         return node.value
     if isinstance(node, Col):
         v = row.get(node.name)
-        return None if v is None else float(v)
+        return None if v is None or not math.isfinite(float(v)) else float(v)
     if isinstance(node, Neg):
         inner = evaluate_row(node.operand, row)
         return None if inner is None else -inner
@@ -179,9 +209,16 @@ def evaluate_row(node: Expr, row: Mapping[str, float | int | None]) -> float | N
     if a is None or b is None:
         return None
     if node.op == "+":
-        return a + b
-    if node.op == "-":
-        return a - b
-    if node.op == "*":
-        return a * b
-    return None if b == 0 else a / b
+        out = a + b
+    elif node.op == "-":
+        out = a - b
+    elif node.op == "*":
+        out = a * b
+    elif b == 0:
+        return None
+    else:
+        try:
+            out = a / b
+        except OverflowError:  # Python raises where polars gives inf: the same missing value
+            return None
+    return out if math.isfinite(out) else None

@@ -48,3 +48,38 @@ def test_negative_and_mixed_arithmetic_match_between_row_and_column() -> None:
     df = pl.DataFrame({"a": [1, 10, 3], "b": [4.0, -2.0, 0.5]})
     assert df.select(to_polars(expr).alias("x"))["x"].to_list() == [1.0, 7.0, 0.0]
     assert [evaluate_row(expr, {"a": a, "b": b}) for a, b in df.iter_rows()] == [1.0, 7.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1e5", Num(100000.0)),
+        ("2.5E-3 * a", BinOp("*", Num(0.0025), Col("a", 10))),
+        ("条均价 / 销量", BinOp("/", Col("条均价", 1), Col("销量", 7))),
+        ("a\u0301b", Col("a\u0301b", 1)),  # a combining mark may continue an identifier
+    ],
+)
+def test_exponent_literals_and_unicode_identifiers(text: str, expected: object) -> None:
+    assert parse_expression(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "position"),
+    [
+        ("volume * 1" + "0" * 309, "the number 10000000000000000000... is too large", 10),
+        ("2 * 1e400", "the number 1e400 is too large", 5),
+        ("٣ + a", "unexpected character '٣'", 1),
+    ],
+)
+def test_literals_that_overflow_and_non_identifiers_are_located(text: str, message: str, position: int) -> None:
+    with pytest.raises(ExpressionError) as exc:
+        parse_expression(text)
+    assert (str(exc.value), exc.value.position) == (message, position)
+
+
+def test_a_step_that_is_not_finite_gives_null_column_wise_and_row_wise() -> None:
+    expr = parse_expression("a / b * 2 - a * a")
+    df = pl.DataFrame({"a": [1.0, 1.0, 1e200, 3.0], "b": [1e-320, 2.0, 1.0, 0.0]})
+    # 1 / 1e-320 overflows; 1e200 * 1e200 overflows; division by zero as before
+    assert df.select(to_polars(expr).alias("x"))["x"].to_list() == [None, 0.0, None, None]
+    assert [evaluate_row(expr, {"a": a, "b": b}) for a, b in df.iter_rows()] == [None, 0.0, None, None]
