@@ -11,7 +11,10 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any, Literal
 
 OPERATORS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "between", "is_null")
@@ -57,9 +60,46 @@ PathT = tuple[str | int, ...]
 Issue = tuple[PathT, str, bool]  # path, message, located at the key rather than the value
 
 
+# difflib compares every pair of characters in the worst case, and a hostile file may ask for
+# tens of thousands of suggestions: names longer than this are never matched, a call looks at no
+# more candidates than this, and a whole load (see limited_suggestions) compares at most so many.
+SUGGEST_MAX_LENGTH = 64
+SUGGEST_MAX_CHOICES = 1000
+SUGGEST_BUDGET = 10_000  # word-candidate comparisons per file load: a few seconds at worst
+
+_budget: ContextVar[list[int] | None] = ContextVar("suggestion_budget", default=None)
+
+
+@contextmanager
+def limited_suggestions() -> Iterator[None]:
+    """Within this block, 'did you mean' makes at most SUGGEST_BUDGET comparisons, then stays quiet."""
+    if _budget.get() is not None:  # nested loads share the outer budget
+        yield
+        return
+    token = _budget.set([SUGGEST_BUDGET])
+    try:
+        yield
+    finally:
+        _budget.reset(token)
+
+
 def did_you_mean(word: str, choices: Any) -> str:
     """'; did you mean 'x'?' when a close match exists, else ''."""
-    match = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
+    if len(word) > SUGGEST_MAX_LENGTH:
+        return ""
+    left = _budget.get()
+    if left is not None and left[0] <= 0:
+        return ""
+    first = [str(c) for c in islice(choices, SUGGEST_MAX_CHOICES + 1)]
+    if len(first) > SUGGEST_MAX_CHOICES:
+        return ""
+    candidates = list(dict.fromkeys(c for c in first if len(c) <= SUGGEST_MAX_LENGTH))
+    if left is not None:
+        if left[0] < len(candidates):
+            left[0] = 0  # spent: later calls return at once
+            return ""
+        left[0] -= len(candidates)
+    match = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
     return f"; did you mean '{match[0]}'?" if match else ""
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from allocator.conditions import Cond, FieldKind, did_you_mean, equals_value, parse_condition
+from allocator.conditions import Cond, FieldKind, did_you_mean, equals_value, limited_suggestions, parse_condition
 from allocator.expressions import Col, Expr, ExpressionError, columns_of, parse_expression
 from allocator.files import Loaded, raise_problems, read_model
 from allocator.models import FieldSpec, TieringFile
@@ -97,6 +97,7 @@ def check_fields(doc: Document, raw: Any, prefix: tuple[str, ...], problems: lis
             problems.append(doc.problem((*path, "max"), f"max {hi} is below min {lo}"))
 
 
+@limited_suggestions()
 def load_tiering(path: Path) -> TieringRules:
     """Read, check and compile a tiering file; raise RuleFileError listing every problem."""
     return compile_tiering(read_model(path, TieringFile, "tiering"))
