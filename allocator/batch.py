@@ -19,10 +19,10 @@ from pathlib import Path
 from allocator import __version__, interrupts
 from allocator.errors import AllocatorError, BusyError, LedgerError, OutputError
 from allocator.files import display_path
-from allocator.folders import guard_output_folder
+from allocator.folders import USER_ERRNOS, guard_output_folder
 from allocator.joblog import Log, json_log, quiet
 from allocator.ledger import Ledger, RunInfo, check_ledger_file
-from allocator.outputs import USER_ERRNOS, clean_leftovers, sha256_file
+from allocator.outputs import clean_leftovers, sha256_file
 from allocator.runner import RunResult, check_variant_folders, run_scenario, write_outputs
 from allocator.scenarios import Scenario
 from allocator.tiering import Mode

@@ -286,8 +286,8 @@ def schema(out: Path) -> int:
     import json
 
     from allocator.errors import OutputError
+    from allocator.folders import os_errors
     from allocator.models import MODELS
-    from allocator.outputs import os_errors
 
     what = "cannot write the schemas there"
     if out.exists() and not out.is_dir():

@@ -7,10 +7,13 @@ one; never one that holds the inputs, the ledger, the working directory or the h
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from allocator.errors import OutputError
@@ -25,6 +28,29 @@ RUN_FILES = frozenset(
 VARIANT_FILES = frozenset({"tiers.csv", "quotas.csv", "summary.csv", "tier_amounts.csv", "manifest.json"})
 HINT = "give --out a new or empty folder, or one that allocator wrote"
 _WORDS = {"+": "plus", "%": "pct"}
+
+
+USER_ERRNOS = frozenset(
+    {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.ENAMETOOLONG,
+     errno.ENOTDIR, errno.EISDIR, errno.ELOOP, errno.EMLINK, errno.EIO, errno.EBUSY, errno.ENOENT, errno.EEXIST}
+)  # fmt: skip  # the place or the disk, not the program
+
+
+_RUST_OS_ERROR = re.compile(r"\(os error (\d+)\)")
+
+
+@contextmanager
+def os_errors(shown: str, what: str) -> Iterator[None]:
+    """Turn an OS error of the place or the disk into a user error that names `shown`."""
+    try:
+        yield
+    except OSError as exc:
+        code = exc.errno
+        if code is None and (found := _RUST_OS_ERROR.search(str(exc))):  # polars: "... (os error 28)"
+            code = int(found.group(1))
+        if code not in USER_ERRNOS:
+            raise
+        raise OutputError(f"{shown}: {what}: {os.strerror(code)}") from None
 
 
 def slug(name: str, fallback: str = "variant") -> str:
@@ -93,7 +119,12 @@ def guard_output_folder(out: Path, inputs: Sequence[tuple[str, Path]], ledger: P
     """Refuse to replace `out` when it is or holds anything but an earlier run's outputs.
 
     `inputs` are (what, path) of the files the run reads, e.g. ("the scenario", path)."""
-    check_output_target(out)
+    with os_errors(display_path(out), "cannot write the outputs"):
+        check_output_target(out)
+        _guard(out, inputs, ledger)
+
+
+def _guard(out: Path, inputs: Sequence[tuple[str, Path]], ledger: Path | None) -> None:
     target = out.resolve()
     is_, holds = [], []
     for what, place in (("the working directory", Path.cwd()), ("your home directory", _home())):

@@ -29,6 +29,7 @@ import polars as pl
 from allocator import interrupts
 from allocator.errors import LedgerError
 from allocator.files import display_path
+from allocator.periods import latest_earlier
 
 APPLICATION_ID = 0x416C6C63  # "Allc": PRAGMA application_id of every allocator ledger
 FORMAT = 1  # PRAGMA user_version: the ledger's table layout
@@ -96,9 +97,11 @@ def _now() -> str:
 def check_ledger_file(path: Path) -> None:
     """Refuse, without writing anything, a file that is not an allocator ledger (a new one is fine)."""
     shown = display_path(path)
-    if path.is_dir():
-        raise LedgerError(f"{shown}: not a run ledger: it is a folder; {FOREIGN_HINT}")
     try:
+        if path.is_dir():
+            raise LedgerError(f"{shown}: not a run ledger: it is a folder; {FOREIGN_HINT}")
+        if path.exists() and not path.is_file():
+            raise LedgerError(f"{shown}: not a run ledger: it is not a regular file; {FOREIGN_HINT}")
         with path.open("rb") as f:
             header = f.read(100)
     except FileNotFoundError:
@@ -271,12 +274,12 @@ class Ledger:
             return self._previous_tiers(period)
 
     def _previous_tiers(self, period: str) -> tuple[int, str, pl.DataFrame] | None:
-        row = self.conn.execute(
-            "SELECT id, period FROM runs WHERE status = 'ok' AND period < ? ORDER BY period DESC, id DESC LIMIT 1",
-            (period,),
-        ).fetchone()
-        if row is None:
+        # periods compare by meaning (2026W9 before 2026W10), not as text: choose in Python
+        runs = self.conn.execute("SELECT id, period FROM runs WHERE status = 'ok' ORDER BY id").fetchall()
+        chosen = latest_earlier(period, [p for _, p in runs])
+        if chosen is None:
             return None
+        row = next(r for r in reversed(runs) if r[1] == chosen)
         rows = self.conn.execute(
             "SELECT client_id, ladder, tier FROM tier_history WHERE run_id = ? ORDER BY client_id", (row[0],)
         ).fetchall()

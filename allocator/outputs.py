@@ -17,8 +17,8 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +27,8 @@ import polars as pl
 
 from allocator import interrupts
 from allocator.allocation import Context, ProductResult
-from allocator.errors import OutputError
 from allocator.files import display_path
+from allocator.folders import os_errors
 
 
 def summarize(results: Sequence[ProductResult], ctx: Context) -> pl.DataFrame:
@@ -205,29 +205,6 @@ def clean_leftovers(target: Path) -> None:
     for name in entries:
         if name.startswith(prefix) and _TEMPORARY.fullmatch(name[len(prefix) :]):
             shutil.rmtree(target.parent / name, ignore_errors=True)
-
-
-USER_ERRNOS = frozenset(
-    {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.ENAMETOOLONG,
-     errno.ENOTDIR, errno.EISDIR, errno.ELOOP, errno.EMLINK, errno.EIO, errno.EBUSY, errno.ENOENT, errno.EEXIST}
-)  # fmt: skip  # the place or the disk, not the program
-
-
-_RUST_OS_ERROR = re.compile(r"\(os error (\d+)\)")
-
-
-@contextmanager
-def os_errors(shown: str, what: str) -> Iterator[None]:
-    """Turn an OS error of the place or the disk into a user error that names `shown`."""
-    try:
-        yield
-    except OSError as exc:
-        code = exc.errno
-        if code is None and (found := _RUST_OS_ERROR.search(str(exc))):  # polars: "... (os error 28)"
-            code = int(found.group(1))
-        if code not in USER_ERRNOS:
-            raise
-        raise OutputError(f"{shown}: {what}: {os.strerror(code)}") from None
 
 
 class _Staged:

@@ -215,3 +215,12 @@ def test_cleaning_leftovers_matches_this_targets_temporaries_only(tmp_path: Path
     ]  # fmt: skip
     clean_leftovers(tmp_path / "other")
     assert sorted(p.name for p in tmp_path.iterdir()) == [".*.tmp-keepme", ".*.tmp-x.tmp-abcd1234"]
+
+
+def test_a_path_component_too_long_exits_2(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    long = "l" * 300
+    err = _refused(["run", "tiny/scenario.yaml", "--out", f"{long}/x"], capsys)
+    assert err == f"{long}/x: cannot write the outputs: File name too long\n"
+    err = _refused(["run", "tiny/scenario.yaml", "--out", "out", "--ledger", f"{long}/x"], capsys)
+    assert err == f"{long}/x: cannot open the run ledger: File name too long\n"
+    assert sorted(p.name for p in Path().iterdir()) == ["home", "tiny"]

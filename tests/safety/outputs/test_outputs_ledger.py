@@ -258,3 +258,9 @@ def test_a_file_size_limit_while_recording_keeps_the_previous_outputs(tmp_path: 
         [(1, "ok"), (2, "failed")],
         [(1, "ok"), (2, "running")],
     )
+
+
+def test_a_device_is_not_a_ledger(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "tiny/scenario.yaml", "--out", "out", "--ledger", "/dev/null"]) == 2
+    assert capsys.readouterr().err == "/dev/null: not a run ledger: it is not a regular file" + FOREIGN_HINT + "\n"
+    assert not Path("out").exists()
