@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
+import os
 import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
 from allocator import __version__, interrupts
-from allocator.errors import EXIT_BUG, EXIT_BUSY, EXIT_FINDING, EXIT_OK, EXIT_SIGINT, EXIT_USER, AllocatorError
+from allocator.errors import (
+    EXIT_BUG,
+    EXIT_BUSY,
+    EXIT_FINDING,
+    EXIT_OK,
+    EXIT_PIPE,
+    EXIT_SIGINT,
+    EXIT_USER,
+    AllocatorError,
+)
 from allocator.escape import terminal_lines
 
 __all__ = ["EXIT_BUG", "EXIT_BUSY", "EXIT_FINDING", "EXIT_OK", "EXIT_USER", "build_parser", "main"]
@@ -97,7 +108,16 @@ def _batch_failure(exc: BaseException, bug: bool = False) -> None:
     from allocator.joblog import json_log
 
     code = EXIT_BUG if bug else exc.exit_code if isinstance(exc, AllocatorError) else EXIT_USER
-    json_log()("failed", exit=code, error=type(exc).__name__, message=str(exc))
+    try:
+        json_log()("failed", exit=code, error=type(exc).__name__, message=str(exc))
+    except BrokenPipeError:  # nobody reads the log any more; stderr still tells
+        _silence_stdout()
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the exit's final flush does not fail on the closed pipe."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _batch_interrupted(code: int, name: str, message: str) -> None:
@@ -124,6 +144,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             _batch_failure(exc)
         print(terminal_lines(str(exc)), file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:  # the reader of stdout went away (`| head`): stop, as a pipe's writer does
+        _silence_stdout()
+        print("allocator: stopped: the output pipe was closed", file=sys.stderr)
+        return EXIT_PIPE
     except KeyboardInterrupt:  # only where the signal handlers could not be installed
         print("allocator: interrupted; nothing was written", file=sys.stderr)
         return EXIT_SIGINT

@@ -1,7 +1,7 @@
 """The errors a user can cause, and every exit code; anything else is a bug."""
 
 EXIT_OK, EXIT_FINDING, EXIT_USER, EXIT_BUG, EXIT_BUSY = 0, 1, 2, 3, 4
-EXIT_SIGINT, EXIT_SIGTERM = 130, 143  # 128 + the signal's number, as a shell reports a signal
+EXIT_PIPE, EXIT_SIGINT, EXIT_SIGTERM = 141, 130, 143  # 128 + the signal's number, as a shell reports it
 
 
 class AllocatorError(Exception):

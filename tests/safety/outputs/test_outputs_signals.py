@@ -123,3 +123,15 @@ def test_sigint_during_a_plain_run_prints_one_line(tmp_path: Path) -> None:
             (130, "allocator: interrupted by SIGINT; the previous outputs are untouched\n"),
             (130, "allocator: interrupted by SIGINT; the new outputs are written\n"),
         ), (trial, err)
+
+
+def test_a_closed_log_pipe_stops_batch_with_one_line_and_no_traceback(tmp_path: Path) -> None:
+    _scenarios(tmp_path)
+    proc = subprocess.Popen(_batch(tmp_path, "a"), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    assert b'"step": "start"' in proc.stdout.readline()
+    proc.stdout.close()  # as `allocator batch ... | head -1` does
+    err = proc.stderr.read().decode()
+    assert (proc.wait(timeout=60), err) == (141, "allocator: stopped: the output pipe was closed\n")
+    # It stops at the next log line, "locked": before the ledger is opened or anything is written.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.lock", "a.yaml", "b.yaml", "ledger.sqlite.lock"]
