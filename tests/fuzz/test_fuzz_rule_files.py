@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import Phase, example, given, settings
 from hypothesis import strategies as st
 
 from tests.fuzz.harness import (
@@ -94,11 +94,26 @@ def test_structural_mutations_of_the_real_files(data: st.DataObject, rel: str) -
     check_file(rel, encode(text, encoding))
 
 
-@settings(max_examples=budget(300), **FUZZ_SETTINGS)
+@settings(max_examples=budget(200), **FUZZ_SETTINGS)
 @given(data=st.data(), rel=st.sampled_from(sorted(FILES)))
 def test_text_mutations_of_the_real_files(data: st.DataObject, rel: str) -> None:
     text = data.draw(text_mutated(_original(rel)), label="text")
     check_file(rel, text.encode("utf-8", errors="surrogatepass"))
+
+
+POLICY_LIST = b"kind: allocation\nversion: 1\nproducts:\n  - id: p1\n    supply: 8\n    order_column: order_p1\n    policy: [per_tier]\n    per_client: {A: 3, B: 2, C: 1}\n"
+POLICY_MAP = POLICY_LIST.replace(b"[per_tier]", b"{per_tier: 1}")
+
+
+@settings(**{**FUZZ_SETTINGS, "phases": [Phase.explicit]})
+@given(rel=st.sampled_from(sorted(FILES)), content=st.binary())
+# validate tiny/scenario.yaml was exit 3, TypeError: unhashable type: 'list' in
+# allocation_rules._check_policy_keys (found mutating rules/tobacco-30-allocation.yaml).
+@example(rel="tiny/allocation.yaml", content=POLICY_LIST)
+@example(rel="tiny/allocation.yaml", content=POLICY_MAP)
+def test_pinned_rule_files(rel: str, content: bytes) -> None:
+    """Every rule-file failure the fuzz found, as a regression test (explicit examples only)."""
+    check_file(rel, content)
 
 
 def test_the_real_files_run_cleanly() -> None:
