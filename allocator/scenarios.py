@@ -15,6 +15,7 @@ from allocator.conditions import did_you_mean, limited_suggestions
 from allocator.errors import RuleFileError
 from allocator.files import Loaded, display_path, model_of, raise_problems, read_model
 from allocator.models import MAX_QUANTITY, FieldSpec, ScenarioFile, TieringFile, Variant
+from allocator.periods import PeriodError, parse_period
 from allocator.reading import file_problem
 from allocator.snapshots import Column
 from allocator.tiering_rules import TieringRules, compile_tiering, load_tiering
@@ -78,8 +79,13 @@ def load_scenario(path: Path) -> Scenario:
             if why:
                 problems.append(doc.problem((key,), f"{why}: {display_path(target)}"))
             paths[key] = target
-    raise_problems(problems)
     spec = loaded.model
+    if spec is not None:
+        try:
+            parse_period(spec.period)  # the ledger orders runs by period: refuse what it cannot order
+        except PeriodError as exc:
+            problems.append(doc.problem(("period",), str(exc)))
+    raise_problems(problems)
     assert spec is not None
     errors: list[str] = []
     tiering = allocation = None
