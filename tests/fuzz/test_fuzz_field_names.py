@@ -48,6 +48,8 @@ def _files(field: str) -> dict[str, str]:
 
 @settings(max_examples=budget(60), **FUZZ_SETTINGS)
 @given(field=st.sampled_from(RESERVED_LOOKING) | st.from_regex(r"[A-Za-z_$][A-Za-z0-9_$]{0,8}", fullmatch=True))
+# Seen 18:06-18:10 with engine.py mid-change: "kind" and "id" placed c2 (5 < 10) in A, "i" placed c1
+# (20 >= 10) in B, all exit 0; "sid" exit 3 "Could not get state, error code: 309" (durable-rules).
 @example(field="kind")
 @example(field="sid")
 @example(field="id")
