@@ -339,7 +339,11 @@ class _Chunk:
             for pri, expr in enumerate(body):
                 when = {"$and": [{KIND: "client"}, *expr["$and"]]}
                 definition[f"r{pri}"] = {"pri": pri, "all": [{"m": when}], "run": _action(self.name, pri)}
-            definition[CATCH_ALL] = {"pri": len(body), "all": [{"m": {KIND: "client"}}], "run": _action(self.name, None)}
+            definition[CATCH_ALL] = {
+                "pri": len(body),
+                "all": [{"m": {KIND: "client"}}],
+                "run": _action(self.name, None),
+            }
             _host().set_rulesets({self.name: definition})
         _CHUNKS[self.name] = self
 

@@ -41,7 +41,9 @@ def _validate(tmp: Path, text: str) -> tuple[int, str, str]:
 
 
 def test_a_thousand_placement_rules_and_adjustments_validate(tmp_path: Path) -> None:
-    placement = [f"  - {{id: p{k}, when: {{volume: {{gte: {10 * (1000 - k)}}}}}, tier: T{k // 100}}}\n" for k in range(1000)]
+    placement = [
+        f"  - {{id: p{k}, when: {{volume: {{gte: {10 * (1000 - k)}}}}}, tier: T{k // 100}}}\n" for k in range(1000)
+    ]
     adjust = [f"  - {{id: a{k}, when: {{violations: {{gte: {k}}}}}, demote: 1}}\n" for k in range(1, 1001)]
     assert _validate(tmp_path, HEAD + "".join(placement) + "adjust:\n" + "".join(adjust)) == (
         0,

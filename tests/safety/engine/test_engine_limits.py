@@ -97,7 +97,9 @@ def _row(cid: str, placed: str, tier: str, by: str | None, adjustments: str = ""
 @pytest.mark.parametrize("mode", ["grouped", "exact"])
 def test_a_thousand_placement_adjustment_and_eligibility_rules(mode: str, tmp_path: Path) -> None:
     # placement p{k}: volume >= 10 * (1000 - k) places in T{k // 100}: the first that holds wins
-    placement = [f"  - {{id: p{k}, when: {{volume: {{gte: {10 * (1000 - k)}}}}}, tier: T{k // 100}}}" for k in range(1000)]
+    placement = [
+        f"  - {{id: p{k}, when: {{volume: {{gte: {10 * (1000 - k)}}}}}, tier: T{k // 100}}}" for k in range(1000)
+    ]
     # adjustment a{k}: violations >= k demotes one tier; every one that holds applies
     adjust = [f"  - {{id: a{k}, when: {{violations: {{gte: {k}}}}}, demote: 1}}" for k in range(1, 1001)]
     clients = [("c1", 10000, 0), ("c2", 5005, 2), ("c3", 10, 0), ("c4", 5, 70), ("c5", 995, 1000)]
