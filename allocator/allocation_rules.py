@@ -189,7 +189,7 @@ def _check_policy_keys(
     doc: Document, raw: dict[str, Any], path: PathT, problems: list[Problem], ladders: tuple[str, ...]
 ) -> None:
     policy = raw.get("policy", "per_tier")
-    if policy not in _POLICY_KEYS:
+    if not isinstance(policy, str) or policy not in _POLICY_KEYS:  # a wrong type is the model's message
         return
     for key, policies in _ONLY_FOR.items():
         if key in raw and policy not in policies:
