@@ -132,8 +132,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     writes = args.command in ("run", "batch")
     status = "the previous outputs are untouched" if writes else "nothing was written"
-    with interrupts.handled(_batch_interrupted if args.command == "batch" else None, status):
-        return _dispatch(args)
+    report = _batch_interrupted if args.command == "batch" else None
+    with interrupts.handled(report, status, keep=argv is None):  # argv None: this process's command line
+        code = _dispatch(args)
+        interrupts.finished()
+        return code
 
 
 def _dispatch(args: argparse.Namespace) -> int:

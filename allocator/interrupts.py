@@ -30,27 +30,40 @@ class _Run:
         self.status = "nothing was written"
         self.critical = 0
         self.pending: int | None = None
+        self.keep = False  # the handlers stay until the process ends
 
 
 _run = _Run()
 
 
 @contextmanager
-def handled(report: Report | None = None, status: str = "nothing was written") -> Iterator[None]:
-    """Handle SIGINT and SIGTERM while the block runs (in the main thread; elsewhere a no-op)."""
+def handled(report: Report | None = None, status: str = "nothing was written", keep: bool = False) -> Iterator[None]:
+    """Handle SIGINT and SIGTERM while the block runs (in the main thread; elsewhere a no-op).
+
+    With `keep` (the process's own command line) nothing is restored: see `finished()`."""
     global _run
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     saved, _run = _run, _Run()
-    _run.report, _run.status = report, status
+    _run.report, _run.status, _run.keep = report, status, keep
     previous = {sig: signal.signal(sig, _handle) for sig in SIGNALS}
     try:
         yield
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        _run = saved
+        if not keep:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            _run = saved
+
+
+def finished() -> None:
+    """The command is done. For the process's own command line a signal from now on is ignored:
+    Python takes its handlers away while it shuts down, and a signal then would kill the process
+    (without a word, and with the signal's exit status instead of the command's)."""
+    if _run.keep:
+        for sig in SIGNALS:
+            signal.signal(sig, signal.SIG_IGN)
 
 
 @contextmanager

@@ -29,8 +29,12 @@ def _scenarios(tmp: Path) -> None:
 
 
 def _handlers_installed(pid: int) -> bool:
-    """True once the process catches SIGTERM (Python alone catches only SIGINT)."""
+    """True once allocator catches SIGTERM (Python alone catches only SIGINT).
+
+    Until the child has exec'ed, /proc shows the parent's (pytest's) handlers: check the command line too."""
     try:
+        if b"-m\x00allocator\x00" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+            return False
         status = Path(f"/proc/{pid}/status").read_text()
     except FileNotFoundError:
         return True
