@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from allocator.conditions import Cond, FieldKind, did_you_mean, limited_suggestions, parse_condition
+from allocator.engine import too_complex
 from allocator.files import raise_problems, read_model
 from allocator.models import MAX_QUANTITY, AllocationFile, FieldSpec, Product
 from allocator.tiering_rules import TieringRules, check_fields, field_kind
@@ -180,6 +181,9 @@ def _eligibility(
         cond, issues = parse_condition(rule["when"], names, (*rpath, "when"))
         for p, msg, at_key in issues:
             problems.append(doc.problem(p, msg, key=at_key))
+        if not issues and (why := too_complex(cond)):
+            issues.append(((*rpath, "when"), why, False))
+            problems.append(doc.problem((*rpath, "when"), why))
         if not issues and isinstance(rid, str):
             out.append(Eligibility(rid, cond))
     return tuple(out)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from allocator.conditions import Cond, FieldKind, did_you_mean, equals_value, limited_suggestions, parse_condition
+from allocator.engine import too_complex
 from allocator.expressions import Col, Expr, ExpressionError, columns_of, parse_expression
 from allocator.files import Loaded, raise_problems, read_model
 from allocator.models import FieldSpec, TieringFile
@@ -283,6 +284,9 @@ def _rules(
         cond, issues = parse_condition(rule.get("when"), names, (*path, "when")) if "when" in rule else (None, [])
         for p, msg, at_key in issues:
             problems.append(doc.problem(p, msg, key=at_key))
+        if cond is not None and not issues and (why := too_complex(cond)):
+            issues.append(((*path, "when"), why, False))
+            problems.append(doc.problem((*path, "when"), why))
         applies = _ladders_of(doc, rule, cond, ladders, by, path, problems)
         tier = rule.get("tier")
         if section == "placement" and isinstance(tier, str):
