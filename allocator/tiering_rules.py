@@ -18,6 +18,7 @@ from allocator.models import FieldSpec, TieringFile
 from allocator.yamlio import Document, PathT, Problem
 
 RESERVED = ("client_id", "ladder", "tier")
+COMBINATORS = ("all", "any", "not")  # a `when:` reads these keys as combinators, so no rule could read such a field
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,9 @@ def check_fields(doc: Document, raw: Any, prefix: tuple[str, ...], problems: lis
         path = (*prefix, name)
         if name in RESERVED:
             problems.append(doc.problem(path, f"'{name}' is a reserved name; choose another", key=True))
+        if name in COMBINATORS:
+            msg = f"'{name}' cannot be a field name: in `when:` it combines conditions (all, any, not); rename the column"
+            problems.append(doc.problem(path, msg, key=True))
         if not isinstance(spec, dict):
             continue
         kind = spec.get("type")
