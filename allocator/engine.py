@@ -56,7 +56,7 @@ PENDING_BUDGET = MAX_STACK_SIZE - 4  # a margin below the engine's stack
 COMBINATOR_BUDGET = (MAX_SEQUENCE_EXPRESSIONS - 1) // 2  # `$and` / `$or` per rule, ours included
 FIELD_BUDGET = MAX_OBJECT_PROPERTIES - 5  # less kind, i, s, the engine's id, a margin
 MAX_ALTERNATIVES = 1024  # engine rules one rule may be split into
-KIND, INDEX, START = "kind", "i", "s"
+KIND, INDEX, START, MESSAGE_ID = "kind", "i", "s", "id"
 CATCH_ALL = "~none"
 _NEGATE = {"eq": "ne", "ne": "eq", "lt": "gte", "lte": "gt", "gt": "lte", "gte": "lt", "in": "not_in", "not_in": "in"}
 _DURABLE_OP = {"eq": "", "ne": "$neq", "lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte"}
@@ -353,7 +353,7 @@ class _Chunk:
         _CHUNKS[self.name] = self  # another Ruleset may hold a chunk of the same content
         for start in range(0, len(asks), CHUNK):
             self.hits = {}
-            batch = [_fact(facts[j], j, s, self.keys) for j, s in asks[start : start + CHUNK]]
+            batch = [_fact(facts[j], j, s, self.keys, k) for k, (j, s) in enumerate(asks[start : start + CHUNK])]
             host.post_batch(self.name, batch)
             state = host.get_state(self.name)
             if state.get("exception"):
@@ -378,10 +378,17 @@ def _action(name: str, pos: int | None) -> Callable[[Any], None]:
     return act
 
 
-def _fact(fact: Mapping[str, Any], j: int, start: int, keys: Sequence[str]) -> dict[str, Any]:
-    """What the engine sees of fact j: the tag, its index, the first position to try, its values."""
+def _fact(fact: Mapping[str, Any], j: int, start: int, keys: Sequence[str], slot: int) -> dict[str, Any]:
+    """What the engine sees of fact j: its id, the tag, its index, the first position to try, its values.
+
+    Without an `id`, durable-rules names a message by a hash of its content and keeps it in a
+    table indexed by a 32-bit hash of that name, comparing hashes only: distinct small messages
+    then collide ("Message has already been observed", seen with 2,000 clients). The id is the
+    message's slot in its batch, "0" to "999", whose 32-bit FNV-1a hashes are all distinct
+    (checked in tests); a batch's messages are all consumed before the next batch reuses them.
+    """
     values = {key: fact[key] for key in keys if fact.get(key) is not None}
-    return {KIND: "client", INDEX: j, START: start, **values}
+    return {MESSAGE_ID: str(slot), KIND: "client", INDEX: j, START: start, **values}
 
 
 class Ruleset:
