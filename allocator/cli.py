@@ -159,9 +159,15 @@ def _dispatch(args: argparse.Namespace) -> int:
             _batch_failure(exc, bug=True)
         if args.debug:
             traceback.print_exc()
-        print(terminal_lines(f"allocator: internal error: {type(exc).__name__}: {exc}"), file=sys.stderr)
+        print(terminal_lines(f"allocator: internal error: {type(exc).__name__}: {_shortened(str(exc))}"), file=sys.stderr)
         print("this is a bug in allocator; run again with --debug for the traceback and report it", file=sys.stderr)
         return EXIT_BUG
+
+
+def _shortened(text: str, limit: int = 300) -> str:
+    """An internal error's text cut to one readable line (an engine error can hold every fact posted)."""
+    line = text.splitlines()[0] if text else ""
+    return line if len(line) <= limit and line == text else f"{line[:limit]}… ({len(text)} characters; see --debug)"
 
 
 def _command(args: argparse.Namespace) -> int:

@@ -185,6 +185,22 @@ def test_internal_error_exits_3_with_a_hint(
     assert not Path("out").exists()
 
 
+def test_a_long_internal_error_is_cut_to_one_line(
+    tiny: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # durable-rules puts every fact of a batch into its exception text: thousands of characters
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("x" * 400 + "\nsecond line")
+
+    monkeypatch.setattr(runner, "tier_clients", broken)
+    assert main(["run", "tiny/scenario.yaml", "--out", "out"]) == 3
+    _, err = capsys.readouterr()
+    assert err == (
+        f"allocator: internal error: RuntimeError: {'x' * 300}… (412 characters; see --debug)\n"
+        "this is a bug in allocator; run again with --debug for the traceback and report it\n"
+    )
+
+
 def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["frobnicate"])
