@@ -14,6 +14,7 @@ from allocator.allocation_rules import AllocationRules, load_allocation, resolve
 from allocator.conditions import did_you_mean, limited_suggestions
 from allocator.errors import RuleFileError
 from allocator.files import Loaded, display_path, model_of, raise_problems, read_model
+from allocator.folders import folder_clashes
 from allocator.models import MAX_QUANTITY, FieldSpec, ScenarioFile, TieringFile, Variant
 from allocator.periods import PeriodError, parse_period
 from allocator.reading import file_problem
@@ -192,6 +193,12 @@ def _variants(
             problems.append(doc.problem(("variants", i, "name"), f"variant name '{variant.name}' is used twice"))
             continue
         out[variant.name] = _apply(doc, i, variant, base, tiering, problems)
+    index = {v.name: i for i, v in enumerate(spec.variants)}
+    for earlier, later, folder in folder_clashes(v.name for v in spec.variants):
+        if earlier == later:  # reported above as a name used twice
+            continue
+        msg = f"variants '{earlier}' and '{later}' would share the output folder variants/{folder}; rename one"
+        problems.append(doc.problem(("variants", index[later], "name"), msg))
     raise_problems(problems)
     return out
 
