@@ -27,6 +27,7 @@ import polars as pl
 
 from allocator import interrupts
 from allocator.allocation import Context, ProductResult
+from allocator.errors import SnapshotError
 from allocator.files import display_path
 from allocator.folders import os_errors
 
@@ -47,12 +48,15 @@ def summarize(results: Sequence[ProductResult], ctx: Context) -> pl.DataFrame:
         entitled = cols["entitled"].fill_null(0).to_numpy()
         ordering = ordered > 0
         sums = {
-            "ordered": np.bincount(codes, weights=ordered, minlength=cells),
-            "entitled": np.bincount(codes, weights=entitled, minlength=cells),
-            "allocated": np.bincount(codes, weights=quota, minlength=cells),
-            "ordering": np.bincount(codes, weights=ordering, minlength=cells),
-            "stocked_out": np.bincount(codes, weights=ordering & (quota == 0), minlength=cells),
+            "ordered": cell_sums(codes, ordered, cells),
+            "entitled": cell_sums(codes, entitled, cells),
+            "allocated": cell_sums(codes, quota, cells),
+            "ordering": cell_sums(codes, ordering, cells),
+            "stocked_out": cell_sums(codes, ordering & (quota == 0), cells),
         }
+        for what in ("ordered", "entitled", "allocated"):
+            if max(sums[what], default=0) > INT64_MAX:
+                raise SnapshotError(f"{res.product}: the {what} units of one tier add up to more than {INT64_MAX}")
         low = np.full(cells, np.iinfo(np.int64).max)
         high = np.full(cells, np.iinfo(np.int64).min)
         np.minimum.at(low, codes, quota)
@@ -107,6 +111,22 @@ def tier_amounts_table(results: Sequence[ProductResult], ctx: Context) -> pl.Dat
         "total": pl.Int64,
     }
     return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+INT64_MAX = 2**63 - 1
+_HALF = 26  # values below 2**53 split into two halves whose per-cell float sums stay exact
+
+
+def cell_sums(codes: np.ndarray, values: np.ndarray, cells: int) -> list[int]:
+    """Exact whole-number sum of `values` (0 <= v < 2**53) per cell code, as Python ints.
+
+    A float64 bincount rounds once a cell's total passes 2**53; each half of a value is below
+    2**27, so its per-cell sum stays exact for fewer than 2**26 clients per cell.
+    """
+    v = np.asarray(values, dtype=np.int64)
+    high = np.bincount(codes, weights=v >> _HALF, minlength=cells)
+    low = np.bincount(codes, weights=v & ((1 << _HALF) - 1), minlength=cells)
+    return [(int(h) << _HALF) + int(lo) for h, lo in zip(high.tolist(), low.tolist(), strict=True)]
 
 
 def _line(product: str, line: str, allocated: int, note: str) -> dict[str, Any]:
