@@ -7,8 +7,10 @@ a value that cannot be used is an error, not a silent skip.
 Defences, each against a silent wrong answer:
 - numbers are read from their text: integers stay exact, and any number beyond ±(2^53 - 1) is
   refused (beyond it a float cannot tell neighbouring integers apart, and order sums must fit);
-- one CSV parser decides rows and values (Python's csv module when the file quotes anything,
-  plain splitting when it does not), so structure checks and values cannot disagree;
+- CSV rows and values are those of the strict csv module: polars reads the values only after a
+  scan of the bytes has found every record and proved the quoting plain RFC 4180, and only when
+  each row it reads holds exactly the bytes the scan counted; any other file is read by the csv
+  module itself, so structure checks and values cannot disagree;
 - header names are compared without surrounding whitespace, BOM or zero-width characters, so a
   column cannot appear twice under two spellings;
 - Parquet columns must have a type that can hold the declared kind (no dates or booleans as
@@ -27,12 +29,14 @@ import io
 import os
 import stat
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import numpy as np
+import numpy.typing as npt
 import polars as pl
 from polars.exceptions import PanicException
 
@@ -46,6 +50,8 @@ LIMIT = 2**53 - 1  # the largest magnitude a snapshot number may have: exact as 
 SHOWN_CHARS = 40  # a cell longer than this is cut in messages
 _OUT_OF_RANGE = "{value} is out of range (the limit is ±9007199254740991, 2^53 - 1)"
 _CHUNK = 50_000  # CSV records turned into columns at a time
+_SCAN_BLOCK = 1 << 22  # CSV bytes scanned for quotes, commas and line feeds at a time
+_QUOTE, _COMMA, _LF = ord('"'), ord(","), ord("\n")
 # Default-ignorable characters that are neither format (Cf) nor control (Cc) characters.
 _IGNORABLE = {0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x3164, 0xFFA0, *range(0xFE00, 0xFE10), *range(0x180B, 0x1810)}
 _KIND = {"number": "a number", "integer": "an integer", "category": "a category", "tier": "a tier", "text": "text"}
@@ -169,18 +175,36 @@ def _read_bytes(path: Path, display: str) -> bytes:
 
 
 def _read_csv(raw: bytes, display: str) -> tuple[list[str], pl.DataFrame]:
-    """The header cells and the data rows (all text, columns c0, c1, ...) of a CSV file."""
+    """The header cells and the data rows (all text, columns c0, c1, ...) of a CSV file.
+
+    polars reads the values; a scan of the bytes first finds every record and value (so widths
+    are checked here, not padded by polars) and proves the quoting plain RFC 4180, which polars
+    and the csv module read alike. Any other quoting, or a row polars reads otherwise than the
+    scan says, is read by the strict csv module instead."""
     text = _decode(raw, display)
     nul = raw.find(b"\x00")
     if nul >= 0:
         row = _line_of(raw, nul)
         raise SnapshotError(f"{display}: row {row}: a NUL byte (0x00) at offset {nul}; this is not a text file")
-    text = text.removeprefix("\ufeff")
-    if "\r" in text:  # CRLF and old Mac CR-only line ends both become LF
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not text.strip():
+    if not text or text.isspace():
         raise SnapshotError(f"{display}: the file is empty; expected a header row and client rows")
-    return _parse_quoted(text, display) if '"' in text else _parse_plain(text, display)
+    del text  # the bytes are checked from here on; only the strict reading needs the text again
+    data = raw.removeprefix(b"\xef\xbb\xbf")
+    if b"\r" in data:  # CRLF and old Mac CR-only line ends both become LF
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    quoted = b'"' in data
+    layout = _layout(data, quoted)
+    if layout is None or (quoted and int(layout.lengths.max()) > csv.field_size_limit()):
+        return _parse_quoted(data.decode("utf-8"), display)
+    width = _check_widths(layout.fields, display)
+    header = _header_cells(data[: int(layout.ends[0])])
+    names = [f"c{i}" for i in range(width)]
+    if len(layout.fields) == 1:
+        return header, pl.DataFrame(schema=dict.fromkeys(names, pl.String))
+    frame = _polars_rows(data, names, quoted, layout.values)
+    if frame is None:
+        return _parse_quoted(data.decode("utf-8"), display)
+    return header, frame[1:]
 
 
 def _decode(raw: bytes, display: str) -> str:
@@ -220,52 +244,131 @@ def _encoding_hint(raw: bytes) -> str:
     return f"; it looks like Windows-1252 (Western Excel){fix}"
 
 
-def _check_widths(widths: Iterator[tuple[int, int]], display: str) -> int:
+class _Layout(NamedTuple):
+    """Each record of a CSV file as its bytes show it (the header is record 0)."""
+
+    ends: npt.NDArray[np.int64]  # offset of the line feed ending the record (or of the end of the data)
+    lengths: npt.NDArray[np.int64]  # bytes in the record
+    fields: npt.NDArray[np.int64]  # values in the record, 0 for an empty line
+    values: npt.NDArray[np.int64]  # bytes of the record's values once the quoting is taken off
+
+
+def _layout(data: bytes, quoted: bool) -> _Layout | None:
+    """The records of `data`, or None when its quoting is not plain RFC 4180: a quote inside an
+    unquoted value, anything after a closing quote but a separator, or a quote never closed.
+
+    Line feeds and commas are separators where an even number of quotes precede them. The bytes
+    are scanned a block at a time, so the scan's memory stays small whatever the file's size."""
+    b = np.frombuffer(data, dtype=np.uint8)
+    ends: list[npt.NDArray[np.int64]] = []
+    counts: list[tuple[int, npt.NDArray[np.int64]]] = []
+    inside = records_before = 0  # whether the block starts inside a quoted value; records ended so far
+    for start in range(0, len(b), _SCAN_BLOCK):
+        block = b[start : start + _SCAN_BLOCK]
+        lf_at, commas_at = np.flatnonzero(block == _LF), np.flatnonzero(block == _COMMA)
+        marks: list[npt.NDArray[np.int64]] = []  # positions in the block of quotes and of opening quotes
+        if quoted:
+            scanned = _scan_quotes(b, start, block, inside)
+            if scanned is None:
+                return None
+            parity, marks, inside = scanned
+            lf_at, commas_at = lf_at[parity[lf_at] == 0], commas_at[parity[commas_at] == 0]
+        # Each record's part in this block runs from the block's start or a line feed to the next.
+        bounds = np.concatenate(([0], lf_at + 1))
+        bounds = np.concatenate((bounds[bounds < len(block)], [len(block)]))
+        per_record = np.stack([np.diff(np.searchsorted(x, bounds)) for x in (commas_at, *marks)])
+        counts.append((records_before, per_record))
+        ends.append(lf_at + start)
+        records_before += len(lf_at)
+    if inside:
+        return None
+    total = np.zeros((3, records_before + 1), dtype=np.int64)
+    for first, per_record in counts:
+        total[: len(per_record), first : first + per_record.shape[1]] += per_record
+    ends.append(np.array([len(b)], dtype=np.int64))
+    end = np.concatenate(ends).astype(np.int64)
+    if len(b) and b[-1] == _LF:  # that line feed ends the last record; no empty record follows it
+        end, total = end[:-1], total[:, :-1]
+    lengths = end - np.concatenate(([0], end[:-1] + 1))
+    separators, quotes, quoted_values = total
+    fields = np.where(lengths == 0, 0, separators + 1)
+    return _Layout(end, lengths, fields, lengths - separators - quotes // 2 - quoted_values)
+
+
+def _scan_quotes(
+    b: npt.NDArray[np.uint8], start: int, block: npt.NDArray[np.uint8], inside: int
+) -> tuple[npt.NDArray[np.uint8], list[npt.NDArray[np.int64]], int] | None:
+    """For each byte of the block, 1 inside a quoted value (and on its opening quote), else 0; where
+    its quotes and the quotes opening a value are; and whether it ends inside a value. None unless
+    every quote opens a value, closes one or is doubled."""
+    quote = block == _QUOTE
+    parity = np.bitwise_xor.accumulate(quote.view(np.uint8))
+    if inside:
+        parity ^= 1
+    at = np.flatnonzero(quote)
+    opens, closes = at[inside::2] + start, at[1 - inside :: 2] + start  # quotes alternate: open, close
+    before = b[opens - 1]
+    before[opens == 0] = _COMMA  # the start of the data starts a value
+    after = b[np.minimum(closes + 1, len(b) - 1)]
+    after[closes == len(b) - 1] = _COMMA  # the end of the data ends a value too
+    # An opening quote right after a closing one is the second of a doubled quote.
+    if not (_separator_or_quote(before) and _separator_or_quote(after)):
+        return None
+    value_opens = opens[before != _QUOTE] - start
+    return parity, [at, value_opens], int(parity[-1])
+
+
+def _separator_or_quote(x: npt.NDArray[np.uint8]) -> bool:
+    return bool(((x == _COMMA) | (x == _LF) | (x == _QUOTE)).all())
+
+
+def _header_cells(record: bytes) -> list[str]:
+    text = record.decode("utf-8")
+    if '"' not in text:
+        return text.split(",")
+    return next(csv.reader(io.StringIO(text, newline=""), strict=True), [])
+
+
+def _polars_rows(data: bytes, names: list[str], quoted: bool, values: npt.NDArray[np.int64]) -> pl.DataFrame | None:
+    """Every record read by polars, or None unless each row holds exactly the bytes the layout says."""
+    try:
+        frame = pl.read_csv(
+            data, has_header=False, infer_schema=False, quote_char='"' if quoted else None, new_columns=names
+        )
+        got = frame.select(pl.sum_horizontal(pl.all().str.len_bytes().cast(pl.Int64).fill_null(0)))[:, 0]
+    except (pl.exceptions.PolarsError, PanicException):
+        return None
+    if frame.height != len(values) or not np.array_equal(got.to_numpy(), values):
+        return None
+    return frame
+
+
+def _check_widths(fields: npt.NDArray[np.int64], display: str) -> int:
     """The header width; every row must have as many values (polars would pad short rows)."""
-    _, width = next(widths)
-    first: tuple[int, int] | None = None
-    bad = 0
-    for row, n in widths:
-        if n != width:
-            first = first or (row, n)
-            bad += 1
-    if first is not None:
-        row, n = first
+    width = int(fields[0])
+    bad = np.flatnonzero(fields != width)
+    if len(bad):
+        row, n = int(bad[0]) + 1, int(fields[bad[0]])
         what = "an empty line" if n == 0 else f"{n} values"
-        raise SnapshotError(f"{display}: row {row}: {what}, but the header has {width} columns{_more(bad - 1)}")
+        raise SnapshotError(f"{display}: row {row}: {what}, but the header has {width} columns{_more(len(bad) - 1)}")
     return width
 
 
-def _parse_plain(text: str, display: str) -> tuple[list[str], pl.DataFrame]:
-    """A file without quotes: rows are lines, values are split at commas."""
-    lines = text.split("\n")
-    if lines[-1] == "":
-        lines.pop()
-    width = _check_widths(((i + 1, line.count(",") + 1 if line else 0) for i, line in enumerate(lines)), display)
-    names = [f"c{i}" for i in range(width)]
-    if len(lines) == 1:
-        return lines[0].split(","), pl.DataFrame(schema=dict.fromkeys(names, pl.String))
-    data = "\n".join(lines[1:]).encode()
-    frame = pl.read_csv(data, has_header=False, infer_schema=False, quote_char=None, new_columns=names)
-    if frame.height != len(lines) - 1:
-        raise RuntimeError(f"CSV rows read {frame.height}, lines {len(lines) - 1}")
-    return lines[0].split(","), frame
-
-
 def _parse_quoted(text: str, display: str) -> tuple[list[str], pl.DataFrame]:
-    """A file with quotes, read strictly by the csv module; polars' faster reading of the values is
-    used only when it agrees with it on every row (the row count and each row's total length)."""
+    """A file whose quoting is not plain, read strictly by the csv module; polars' faster reading of
+    the values is used only when it agrees with it on every row (the row count and each row's total
+    length)."""
     header: list[str] = []
-    widths: list[tuple[int, int]] = []
+    widths: list[int] = []
     lengths: list[int] = []
     try:
         for record in csv.reader(io.StringIO(text, newline=""), strict=True):
             header = header or record
-            widths.append((len(widths) + 1, len(record)))
+            widths.append(len(record))
             lengths.append(sum(map(len, record)))
     except csv.Error as exc:
         raise SnapshotError(f"{display}: row {len(widths) + 1}: {_csv_problem(str(exc))}") from None
-    width = _check_widths(iter(widths), display)
+    width = _check_widths(np.array(widths, dtype=np.int64), display)
     names = [f"c{i}" for i in range(width)]
     try:
         frame = pl.read_csv(text.encode(), has_header=False, infer_schema=False, new_columns=names)
@@ -499,17 +602,24 @@ def _client_ids(s: pl.Series, rows: pl.Series, problems: list[Problem], warnings
     empty = ids.is_null() | (ids == "")
     _report(rows, empty, ID, "a client id is empty", problems)
     frame = pl.DataFrame({ROW: rows, ID: ids}).filter(~empty)
-    if frame[ID].is_duplicated().any():
+    # Ids distinct even in lower case cannot repeat. Distinct hashes are distinct ids (counting
+    # hashes is much faster than counting strings); equal hashes are only a reason to look closer.
+    cased = not _distinct(frame[ID].str.to_lowercase())
+    if cased and not _distinct(frame[ID]) and frame[ID].n_unique() != frame.height:
         later = _later_of_same(frame, ID)
         r = later.row(0, named=True)
         msg = f"duplicate client id {_quoted(r[ID])} (first on row {r['_first']})"
         problems.append((int(r[ROW]), ID, msg, later.height - 1))
         frame = frame.join(later.select(ROW), on=ROW, how="anti")
     # The slower look for lookalikes only when some id is not plain ASCII or two differ in case.
-    lower = frame[ID].str.to_lowercase()
-    if frame[ID].str.contains(r"[^\x20-\x7e]").any() or lower.is_duplicated().any():
+    if cased or frame[ID].str.contains(r"[^\x20-\x7e]").any():
         _lookalikes(frame, problems, warnings)
     return ids.alias(ID)
+
+
+def _distinct(ids: pl.Series) -> bool:
+    """True when the ids are certainly all different (False may be a hash collision)."""
+    return ids.hash().n_unique() == len(ids)
 
 
 def _lookalike_key(client_id: str) -> str:
@@ -607,8 +717,11 @@ def _parse_floats(s: pl.Series) -> _Parsed:
     if s.dtype == pl.String:
         values = s.cast(pl.Float64, strict=False)
         not_number = values.is_null() & s.is_not_null()
-        word = s.str.to_lowercase().str.strip_chars_start("+-").is_in(["nan", "inf", "infinity"])
-        not_finite = word & values.is_not_null()
+        not_finite = pl.Series([False] * len(s))
+        # Only a NaN or an infinity can have been written as a word (nan, inf, infinity).
+        if (values.is_nan() | values.is_infinite()).any():
+            word = s.str.to_lowercase().str.strip_chars_start("+-").is_in(["nan", "inf", "infinity"])
+            not_finite = word & values.is_not_null()
     else:
         values = s.cast(pl.Float64)
         not_number = pl.Series([False] * len(s))
@@ -642,7 +755,13 @@ def _integers(s: pl.Series, rows: pl.Series, name: str, problems: list[Problem])
         frac = (values.round(0) != values).fill_null(False)
         _report(rows, frac, name, "{value} is not a whole number", problems, s, _show_number)
         return values.set(frac, None).cast(pl.Int64)
-    # Text: plain integers and `2.000` are read exactly in bulk; other forms (1e3, 2.5) one by one.
+    # Text: plain integers are cast in bulk, then `2.000` too; other forms (1e3, 2.5) one by one.
+    ints = s.cast(pl.Int64, strict=False)
+    rest = ints.is_null() & s.is_not_null()
+    if not rest.any():
+        huge = ((ints > LIMIT) | (ints < -LIMIT)).fill_null(False)
+        _report(rows, huge, name, _OUT_OF_RANGE, problems, s, show_cell)
+        return ints.set(huge, None)
     ints = s.str.replace(r"^([+-]?\d+)\.0*$", "${1}").cast(pl.Int64, strict=False)
     huge = ((ints > LIMIT) | (ints < -LIMIT)).fill_null(False)
     rest = ints.is_null() & s.is_not_null()
