@@ -26,6 +26,7 @@ from allocator.allocation_rules import AllocationRules, ProductRules
 from allocator.errors import AllocatorError
 from allocator.escape import markdown, markdown_code
 from allocator.files import display_path
+from allocator.reading import file_problem
 from allocator.rulediff import KINDS, RuleFile, complete, file_changes, load_side, load_tiering_side, rule_files
 from allocator.runner import run_scenario
 from allocator.scenarios import Scenario, load_scenario, snapshot_columns
@@ -66,10 +67,8 @@ def diff(before: str, after: str, snapshot: Path | None, scenario: Path | None) 
     snap = snapshot if snapshot is not None else spec.snapshot if spec is not None else None
     if snap is None:
         raise AllocatorError("diff needs a snapshot: give --snapshot, or --scenario whose snapshot is used")
-    if not snap.is_file():
-        raise AllocatorError(
-            f"{display_path(snap)}: {'is a directory, not a file' if snap.is_dir() else 'no such file'}"
-        )
+    if why := file_problem(snap):  # a FIFO or device would block or never end
+        raise AllocatorError(f"{display_path(snap)}: {why}")
     with tempfile.TemporaryDirectory(prefix="allocator-diff-") as tmp:
         given = {
             name: rule_files(text, name, Path(tmp) / name, spec)
