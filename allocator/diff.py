@@ -29,14 +29,13 @@ from allocator.files import display_path
 from allocator.reading import file_problem
 from allocator.rulediff import KINDS, RuleFile, complete, file_changes, load_side, load_tiering_side, rule_files
 from allocator.runner import run_scenario
-from allocator.scenarios import Scenario, load_scenario, snapshot_columns
+from allocator.scenarios import NO_PERIOD, Scenario, load_scenario, snapshot_columns
 from allocator.snapshots import load_snapshot
 from allocator.tiering import tier_clients
 from allocator.tiering_rules import TieringRules
 
 TOP = 20
 ZERO = "·"
-NO_PERIOD = "none"
 NEEDS_ALLOCATION = (
     "Quotas need an allocation file: give --before and --after a folder holding both rule files, "
     "or --scenario to supply the allocation file."

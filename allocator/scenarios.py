@@ -65,6 +65,9 @@ def load_rules(tiering: Path, allocation: Path) -> tuple[TieringRules, Allocatio
     return t, load_allocation(allocation, t)
 
 
+NO_PERIOD = "none"  # a one-off run outside any review sequence (diff's sides); a ledger refuses it
+
+
 @limited_suggestions()
 def load_scenario(path: Path) -> Scenario:
     """Read a scenario and everything it names; raise one error listing every problem found."""
@@ -81,7 +84,7 @@ def load_scenario(path: Path) -> Scenario:
                 problems.append(doc.problem((key,), f"{why}: {display_path(target)}"))
             paths[key] = target
     spec = loaded.model
-    if spec is not None:
+    if spec is not None and spec.period != NO_PERIOD:
         try:
             parse_period(spec.period)  # the ledger orders runs by period: refuse what it cannot order
         except PeriodError as exc:
