@@ -8,13 +8,15 @@ import sys
 from collections.abc import Callable
 from typing import Any, TextIO
 
+from allocator.escape import json_text
+
 Log = Callable[..., None]
 
 
 def log_line(step: str, **fields: Any) -> str:
     """One log line, newline included."""
     line = {"time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"), "step": step, **fields}
-    return json.dumps(line, ensure_ascii=False, sort_keys=False) + "\n"
+    return json_text(json.dumps(line, ensure_ascii=False, sort_keys=False)) + "\n"  # no raw DEL, C1, bidi
 
 
 def json_log(stream: TextIO | None = None) -> Log:
