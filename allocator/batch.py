@@ -190,6 +190,8 @@ def _log_result(log: Log, result: RunResult) -> None:
     if result.previous is not None:
         log("current_tier", **result.previous)
     log("loaded", clients=result.tiers.height, seconds=round(t.get("load", 0.0), 3))
+    for warning in result.warnings:
+        log("warning", message=warning)
     log("tiered", seconds=round(t.get("tier", 0.0), 3))
     for p in result.variants[0].products:
         log(

@@ -17,7 +17,7 @@ from allocator.files import display_path, kind_of, read_model
 from allocator.models import AllocationFile, TieringFile
 from allocator.runner import RunResult, VariantResult, slug
 from allocator.scenarios import load_scenario
-from allocator.snapshots import load_snapshot
+from allocator.snapshots import read_snapshot
 from allocator.tiering import Mode
 from allocator.tiering_rules import TieringRules, load_tiering
 
@@ -74,9 +74,12 @@ def validate(files: list[Path], strict: bool = False) -> int:
                 ok.append(f"{display_path(f)}: ok (allocation; give its tiering file too to check tiers and fields)")
             elif kind == "scenario":
                 s = load_scenario(f)
-                load_snapshot(s.snapshot, display_path(s.snapshot), s.columns())
+                shown = display_path(s.snapshot)
+                checked = read_snapshot(s.snapshot, shown, s.columns())
                 n = len(s.variants) - 1
                 ok.append(f"{display_path(f)}: ok (scenario '{s.spec.name}': {n} variants, snapshot checked)")
+                ok.extend(w.render(shown) for w in checked.warnings)
+                warnings += len(checked.warnings)
             else:
                 read_model(f, TieringFile, "tiering")
         except AllocatorError as exc:
@@ -144,6 +147,8 @@ def run(
             )
     else:
         result = execute(scenario, target, ledger=ledger, wait=wait, mode=engine, log=quiet)
+    for warning in result.warnings:
+        print(terminal(warning), file=sys.stderr)
     print_run(result, target)
     return 0
 

@@ -27,7 +27,7 @@ from allocator.outputs import (
 )
 from allocator.report import render_report
 from allocator.scenarios import BASE, Scenario, load_scenario
-from allocator.snapshots import load_snapshot
+from allocator.snapshots import read_snapshot
 from allocator.tiering import Mode, tier_clients
 
 
@@ -48,6 +48,7 @@ class RunResult:
     variants: list[VariantResult]
     timings: dict[str, float]
     previous: dict[str, object] | None = None  # where empty current tiers were taken from
+    warnings: tuple[str, ...] = ()  # the snapshot's, rendered with file, row and column
 
     @property
     def comparison(self) -> pl.DataFrame:
@@ -101,7 +102,9 @@ def run_scenario(
     if on_loaded is not None:
         on_loaded(scenario)
     say(f"reading and checking {display_path(scenario.snapshot)}")
-    snapshot = load_snapshot(scenario.snapshot, display_path(scenario.snapshot), scenario.columns())
+    shown = display_path(scenario.snapshot)
+    checked = read_snapshot(scenario.snapshot, shown, scenario.columns())
+    snapshot = checked.clients
     filled = None
     field = scenario.tiering.current_field
     if previous is not None and field is not None:
@@ -133,7 +136,8 @@ def run_scenario(
         summary = summarize(products, ctx)
         variants.append(VariantResult(name, products, summary, tier_amounts_table(products, ctx), own_tiers))
     timings["allocate"] = time.perf_counter() - t2
-    return RunResult(scenario, table, tiers, variants, timings, filled)
+    warnings = tuple(w.render(shown) for w in checked.warnings)
+    return RunResult(scenario, table, tiers, variants, timings, filled, warnings)
 
 
 def _manifest(result: RunResult, variant: VariantResult) -> dict[str, object]:
