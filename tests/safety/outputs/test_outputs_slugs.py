@@ -83,8 +83,8 @@ def test_variants_whose_folders_would_clash_are_refused_before_anything_is_writt
     scenario = _scenario_with_variants(tmp_path, ["Supply +10%", "supply +10 %"])
     assert main(["run", str(scenario), "--out", "out"]) == 2
     assert capsys.readouterr().err == (
-        "s.yaml: variants 'Supply +10%' and 'supply +10 %' would share the output folder "
-        "variants/supply-plus-10-pct; give one of them another name\n"
+        "s.yaml:14:11: variants[1].name: variants 'Supply +10%' and 'supply +10 %' would share the output "
+        "folder variants/supply-plus-10-pct; rename one\n"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == [".out.lock", "s.yaml"]
 
