@@ -17,7 +17,7 @@ from allocator.conditions import Cond, FieldKind, did_you_mean, limited_suggesti
 from allocator.engine import too_complex
 from allocator.files import raise_problems, read_model
 from allocator.models import MAX_QUANTITY, AllocationFile, FieldSpec, Product
-from allocator.tiering_rules import TieringRules, check_fields, field_kind
+from allocator.tiering_rules import TieringRules, as_list, as_mapping, check_fields, field_kind
 from allocator.yamlio import Document, PathT, Problem
 
 _POLICY_KEYS = {
@@ -82,16 +82,16 @@ def load_allocation(file: Path, tiering: TieringRules) -> AllocationRules:
     doc, problems = loaded.doc, list(loaded.problems)
     data = doc.data
     check_fields(doc, data.get("fields"), ("fields",), problems)
-    for name in data.get("fields") or {}:
+    for name in as_mapping(data.get("fields")):
         if name in tiering.names:
             problems.append(doc.problem(("fields", name), f"'{name}' is already declared in {tiering.file}", key=True))
-    own_fields = {n: FieldSpec.model_validate(s) for n, s in (data.get("fields") or {}).items() if _valid(s)}
-    products = [p for p in data.get("products") or [] if isinstance(p, dict)]
+    own_fields = {n: FieldSpec.model_validate(s) for n, s in as_mapping(data.get("fields")).items() if _valid(s)}
+    products = [p for p in as_list(data.get("products")) if isinstance(p, dict)]
     orders = [p["order_column"] for p in products if isinstance(p.get("order_column"), str)]
     names = condition_names(tiering, own_fields, orders)
     seen: dict[str, int] = {}
     compiled: list[tuple[int, dict[str, Any], tuple[Eligibility, ...]]] = []
-    for i, raw in enumerate(data.get("products") or []):
+    for i, raw in enumerate(as_list(data.get("products"))):
         if not isinstance(raw, dict):
             continue
         path: PathT = ("products", i)
@@ -167,7 +167,7 @@ def _eligibility(
 ) -> tuple[Eligibility, ...]:
     out = []
     ids: set[str] = set()
-    for j, rule in enumerate(raw.get("eligible") or []):
+    for j, rule in enumerate(as_list(raw.get("eligible"))):
         if not isinstance(rule, dict):
             continue
         rpath = (*path, "eligible", j)

@@ -80,6 +80,9 @@ def check_fields(doc: Document, raw: Any, prefix: tuple[str, ...], problems: lis
         path = (*prefix, name)
         if name in RESERVED:
             problems.append(doc.problem(path, f"'{name}' is a reserved name; choose another", key=True))
+        if isinstance(name, str) and name.startswith("_"):
+            msg = f"'{name}': names starting with '_' are kept for the tool's own columns; choose another"
+            problems.append(doc.problem(path, msg, key=True))
         if name in COMBINATORS:
             msg = f"'{name}' cannot be a field name: in `when:` it combines conditions (all, any, not); rename the column"
             problems.append(doc.problem(path, msg, key=True))
@@ -128,7 +131,7 @@ def compile_tiering(loaded: Loaded[TieringFile]) -> TieringRules:
         Adjustment(r["id"], lad, cond, r.get("demote") or -(r.get("promote") or 0))
         for r, lad, cond in _rules(doc, data, "adjust", names, ladders, by, ids, problems)
     ]
-    for i, r in enumerate(data.get("adjust") or []):
+    for i, r in enumerate(as_list(data.get("adjust"))):
         if isinstance(r, dict) and ("demote" in r) == ("promote" in r):
             problems.append(doc.problem(("adjust", i), "give exactly one of 'demote' or 'promote'"))
     default_tier = _check_default(doc, data.get("default_tier"), ladders, problems)
@@ -154,6 +157,16 @@ def compile_tiering(loaded: Loaded[TieringFile]) -> TieringRules:
         current_field=tier_fields[0] if tier_fields else None,
         names=names,
     )
+
+
+def as_list(raw: Any) -> list[Any]:
+    """A section that should be a list, or nothing: a wrong type is the model's located message."""
+    return raw if isinstance(raw, list) else []
+
+
+def as_mapping(raw: Any) -> dict[Any, Any]:
+    """A section that should be a mapping, or nothing: a wrong type is the model's located message."""
+    return raw if isinstance(raw, dict) else {}
 
 
 def raw_field_kind(spec: Any, all_tiers: tuple[str, ...]) -> FieldKind:
@@ -209,7 +222,7 @@ def _check_ladders(
         what = "is not a declared field" if by not in fields else "is not a category field"
         problems.append(doc.problem(("ladders", "by"), f"'{by}' {what}{hint}"))
         return ladders, by
-    values = [str(v) for v in spec.get("values") or []]
+    values = [str(v) for v in as_list(spec.get("values"))]
     for name in ladders:
         if name not in values:
             hint = did_you_mean(name, values) or f"; {by} takes " + ", ".join(values)
@@ -228,6 +241,10 @@ def _check_derive(doc: Document, raw: Any, names: dict[str, FieldKind], problems
         path = ("derive", name)
         if name in names or name in RESERVED:
             problems.append(doc.problem(path, f"'{name}' is already a field; choose another name", key=True))
+            continue
+        if isinstance(name, str) and name.startswith("_"):
+            msg = f"'{name}': names starting with '_' are kept for the tool's own columns; choose another"
+            problems.append(doc.problem(path, msg, key=True))
             continue
         if not isinstance(text, str):
             if isinstance(text, int | float) and not isinstance(text, bool):
