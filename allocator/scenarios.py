@@ -165,7 +165,7 @@ def _with_thresholds(
     try:
         return compile_tiering(model_of(tiering.path, changed, TieringFile, tiering.sha256))
     except RuleFileError as exc:
-        problems.append(doc.problem(("variants", i, "thresholds"), f"the thresholds make the rules invalid:\n{exc}"))
+        problems.append(doc.problem(("variants", i, "thresholds"), "the thresholds make the rules invalid: " + "; ".join(str(exc).splitlines())))
         return None
 
 

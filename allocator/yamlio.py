@@ -85,7 +85,18 @@ class Problem:
         where = self.file
         if self.line:
             where += f":{self.line}:{self.column}" if self.column else f":{self.line}"
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        text = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        return _one_line(text)
+
+
+_LINE_BREAKS = str.maketrans({"\n": "\\n", "\r": "\\r", "\x0b": "\\x0b", "\x0c": "\\x0c", "\x85": "\\x85",
+                              "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def _one_line(text: str) -> str:
+    """One problem is one line: a line break from a file (an id, a key, a value) is shown escaped,
+    so it can never start a line that looks like another problem."""
+    return text.translate(_LINE_BREAKS)
 
 
 @dataclass
