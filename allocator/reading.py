@@ -7,6 +7,7 @@ Every such case is one clean message here, before any YAML is parsed.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -47,16 +48,22 @@ def split_lines(text: str) -> list[str]:
     return _LINE_BREAK.split(text)
 
 
-def _kind_problem(mode: int) -> str | None:
+def kind_problem(mode: int) -> str | None:
+    """Why a file of this mode is not read as an input file (a directory, a FIFO, ...), or None."""
     for test, message in _NOT_REGULAR:
         if test(mode):
             return message
     return None if stat.S_ISREG(mode) else "is not a regular file"
 
 
-def _os_problem(exc: OSError | ValueError) -> str:
-    if isinstance(exc, FileNotFoundError):
+def os_problem(exc: OSError | ValueError) -> str:
+    """What an OS error opening an input file means, in the words of the messages."""
+    if isinstance(exc, FileNotFoundError | NotADirectoryError):
         return "no such file"
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    if isinstance(exc, OSError) and exc.errno == errno.ELOOP:
+        return "is a symbolic link that loops"
     if isinstance(exc, OSError) and exc.strerror:
         return f"cannot read: {exc.strerror}"
     return f"cannot read: {exc}"  # ValueError: a NUL byte in the path
@@ -65,9 +72,9 @@ def _os_problem(exc: OSError | ValueError) -> str:
 def file_problem(path: Path) -> str | None:
     """Why `path` cannot be read as an input file (missing, a directory, a FIFO...), or None."""
     try:
-        return _kind_problem(os.stat(path).st_mode)
+        return kind_problem(os.stat(path).st_mode)
     except (OSError, ValueError) as exc:
-        return _os_problem(exc)
+        return os_problem(exc)
 
 
 def read_bounded(path: Path) -> bytes:
@@ -81,10 +88,10 @@ def read_bounded(path: Path) -> bytes:
         fd = os.open(path, flags)
     except (OSError, ValueError) as exc:
         # a socket cannot be opened at all: stat says what it is
-        raise UnreadableFile(file_problem(path) or _os_problem(exc)) from None
+        raise UnreadableFile(file_problem(path) or os_problem(exc)) from None
     try:
         st = os.fstat(fd)
-        why = _kind_problem(st.st_mode)
+        why = kind_problem(st.st_mode)
         if why is None and st.st_size > MAX_FILE_BYTES:
             why = f"the file is {st.st_size} bytes; rule and scenario files are limited to {MAX_FILE_BYTES}"
         if why:
@@ -98,7 +105,7 @@ def read_bounded(path: Path) -> bytes:
             chunks.append(chunk)
             size += len(chunk)
     except OSError as exc:
-        raise UnreadableFile(_os_problem(exc)) from None
+        raise UnreadableFile(os_problem(exc)) from None
     finally:
         os.close(fd)
     if size > MAX_FILE_BYTES:  # the file grew after fstat, or is a /proc file

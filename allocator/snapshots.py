@@ -24,10 +24,8 @@ Defences, each against a silent wrong answer:
 from __future__ import annotations
 
 import csv
-import errno
 import io
 import os
-import stat
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -42,6 +40,7 @@ from polars.exceptions import PanicException
 
 from allocator.errors import SnapshotError
 from allocator.models import FieldSpec
+from allocator.reading import file_problem, kind_problem, os_problem
 
 ROW = "_row"
 ID = "client_id"
@@ -120,40 +119,6 @@ def read_snapshot(path: Path, display: str, columns: Mapping[str, Column]) -> Sn
 # --- the file ---------------------------------------------------------------------------------
 
 
-def file_problem(path: Path) -> str | None:
-    """Why `path` cannot be read as a snapshot file ('no such file', 'is a directory, ...'), or None."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError as exc:
-        return _os_problem(exc)
-    return _kind_problem(mode)
-
-
-def _os_problem(exc: OSError) -> str:
-    if isinstance(exc, FileNotFoundError | NotADirectoryError):
-        return "no such file"
-    if isinstance(exc, PermissionError):
-        return "permission denied"
-    if exc.errno == errno.ELOOP:
-        return "is a symbolic link that loops"
-    return f"cannot be opened: {exc.strerror or type(exc).__name__}"
-
-
-def _kind_problem(mode: int) -> str | None:
-    if stat.S_ISREG(mode):
-        return None
-    if stat.S_ISDIR(mode):
-        return "is a directory, not a file"
-    kinds = [
-        (stat.S_ISFIFO, "a named pipe (FIFO)"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
-        (stat.S_ISSOCK, "a socket"),
-    ]
-    what = next((name for test, name in kinds if test(mode)), None)
-    return f"is {what}, not a regular file" if what else "is not a regular file"
-
-
 def _read_bytes(path: Path, display: str) -> bytes:
     """The file's bytes; a FIFO, device or socket is refused before anything is read from it."""
     problem = file_problem(path)
@@ -162,10 +127,10 @@ def _read_bytes(path: Path, display: str) -> bytes:
             # O_NONBLOCK: should the path turn into a FIFO after the check, opening it cannot hang.
             fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
         except OSError as exc:
-            problem = _os_problem(exc)
+            problem = os_problem(exc)
         else:
             with os.fdopen(fd, "rb") as f:
-                problem = _kind_problem(os.fstat(fd).st_mode)
+                problem = kind_problem(os.fstat(fd).st_mode)
                 if problem is None:
                     return f.read()
     raise SnapshotError(f"{display}: {problem}")

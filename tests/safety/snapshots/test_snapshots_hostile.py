@@ -19,7 +19,8 @@ from polars.testing import assert_frame_equal
 
 from allocator.errors import SnapshotError
 from allocator.models import FieldSpec
-from allocator.snapshots import Column, SnapshotWarning, file_problem, load_snapshot, read_snapshot
+from allocator.reading import file_problem
+from allocator.snapshots import Column, SnapshotWarning, load_snapshot, read_snapshot
 
 COLUMNS = {
     "market": Column("market", FieldSpec(type="category", values=["city", "village"]), ("city", "village")),
