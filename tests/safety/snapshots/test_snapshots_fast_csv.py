@@ -14,9 +14,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from allocator import snapshots
+from allocator import csv_reading
+from allocator.csv_reading import _parse_quoted, read_csv_text
 from allocator.errors import SnapshotError
-from allocator.snapshots import _parse_quoted, _read_csv
 
 # The bytes that decide CSV structure, and a few that must not.
 PIECES = st.sampled_from(['"', '""', ",", "\n", "\r\n", "\r", "a", "b", " ", "é", "\u2028", "\x85", "1", '"x"'])
@@ -38,7 +38,7 @@ def _strict(raw: bytes) -> object:
 
 
 # The scan's block size: small blocks put block ends inside quoted values, doubled quotes and CRLF.
-BLOCKS = st.sampled_from([1, 2, 3, 5, 8, snapshots._SCAN_BLOCK])
+BLOCKS = st.sampled_from([1, 2, 3, 5, 8, csv_reading._SCAN_BLOCK])
 
 
 @given(st.lists(PIECES, max_size=40).map("".join), BLOCKS)
@@ -55,8 +55,8 @@ def test_fast_reading_is_the_strict_reading(text: str, block: int) -> None:
     raw = text.encode()
     if not text.strip():
         return  # refused before any reading: the file is empty
-    with mock.patch.object(snapshots, "_SCAN_BLOCK", block):
-        fast = _outcome(_read_csv, raw, "clients.csv")
+    with mock.patch.object(csv_reading, "_SCAN_BLOCK", block):
+        fast = _outcome(read_csv_text, raw, "clients.csv")
     assert fast == _strict(raw)
 
 
@@ -74,12 +74,12 @@ def test_fast_reading_is_the_strict_reading(text: str, block: int) -> None:
 )
 def test_quoted_widths_are_checked_by_record(text: str, message: str) -> None:
     with pytest.raises(SnapshotError) as err:
-        _read_csv(text.encode(), "clients.csv")
+        read_csv_text(text.encode(), "clients.csv")
     assert str(err.value) == message
 
 
 def test_quoted_values_with_quotes_and_line_feeds_are_read_exactly() -> None:
-    header, frame = _read_csv(b'"id","note"\r\n"a ""b""","x\r\ny"\r\nc,\r\n', "clients.csv")
+    header, frame = read_csv_text(b'"id","note"\r\n"a ""b""","x\r\ny"\r\nc,\r\n', "clients.csv")
     assert header == ["id", "note"]
     assert frame.rows() == [('a "b"', "x\ny"), ("c", None)]
     assert frame.schema == pl.Schema({"c0": pl.String, "c1": pl.String})
