@@ -124,6 +124,8 @@ def cell_sums(codes: np.ndarray, values: np.ndarray, cells: int) -> list[int]:
     2**27, so its per-cell sum stays exact for fewer than 2**26 clients per cell.
     """
     v = np.asarray(values, dtype=np.int64)
+    if v.size == 0 or int(v.max()) * v.size < 2**53:  # no partial sum can pass 2**53: one float pass is exact
+        return [int(x) for x in np.bincount(codes, weights=v, minlength=cells).tolist()]
     high = np.bincount(codes, weights=v >> _HALF, minlength=cells)
     low = np.bincount(codes, weights=v & ((1 << _HALF) - 1), minlength=cells)
     return [(int(h) << _HALF) + int(lo) for h, lo in zip(high.tolist(), low.tolist(), strict=True)]
