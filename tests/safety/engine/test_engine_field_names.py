@@ -17,7 +17,7 @@ from allocator.snapshots import load_snapshot
 from allocator.tiering import Mode, tier_clients
 from allocator.tiering_rules import load_tiering
 
-NAMES = ["kind", "i", "id", "sid", "m", "pri", "run", "l", "label", "$and", "$s", "a.b", "市场", "~none", "f0", "_i"]
+NAMES = ["kind", "i", "id", "sid", "m", "pri", "run", "l", "label", "$and", "$s", "a.b", "市场", "~none", "f0"]  # names starting with _ are refused (the tool's own columns)
 
 TIERING = """\
 kind: tiering
