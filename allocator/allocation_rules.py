@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from allocator.conditions import Cond, FieldKind, did_you_mean, limited_suggestions, parse_condition
-from allocator.engine import too_complex
 from allocator.files import raise_problems, read_model
 from allocator.models import MAX_QUANTITY, AllocationFile, FieldSpec, Product
+from allocator.rule_compiler import too_complex
 from allocator.tiering_rules import TieringRules, as_list, as_mapping, check_fields, field_kind
 from allocator.yamlio import Document, PathT, Problem
 

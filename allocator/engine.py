@@ -25,7 +25,7 @@ The engine's fixed limits (durable-rules 2.0.28, jruizgit/rules at 72070f4, src/
 - `NEXT_LIST_LENGTH 128`, `BETA_LIST_LENGTH 256` (rules.h:48-49), `MAX_ACTIONS 4096`
   (rete.c:41): each below what a ruleset within the first limit can reach.
 So a list of rules is cut into rulesets ("chunks") that provably stay within them (see
-`_Chunk`), a rule too big for one ruleset is split into alternatives (`_split`), and each chunk
+`_Chunk`), a rule too big for one ruleset is split into alternatives (`rule_compiler`), and each chunk
 is asked in order. Every rule starts with a test of its own position (`s <= p`): that keeps the
 rules apart in the engine's network (so one rule's size bounds its share of the stack), and lets
 a fact be posted again from a later position. First hit: a fact goes to the next chunk only if
@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -45,51 +44,36 @@ from typing import Any
 
 import durable.engine as _durable
 
-from allocator.conditions import All, Any_, Compare, Cond, Not
+from allocator.conditions import Cond
 from allocator.errors import RuleFileError
+from allocator.rule_compiler import (
+    FIELD_BUDGET,
+    PENDING_BUDGET,
+    Expr,
+    Test,
+    TooComplex,
+    alternatives,
+    both,
+    dump,
+    fields_of,
+    keys_of,
+    render,
+    weight,
+)
 
 CHUNK = 1000  # facts per post_batch call
-MAX_STACK_SIZE = 64
-MAX_SEQUENCE_EXPRESSIONS = 32
-MAX_OBJECT_PROPERTIES = 255
-PENDING_BUDGET = MAX_STACK_SIZE - 4  # a margin below the engine's stack
-COMBINATOR_BUDGET = (MAX_SEQUENCE_EXPRESSIONS - 1) // 2  # `$and` / `$or` per rule, ours included
-FIELD_BUDGET = MAX_OBJECT_PROPERTIES - 5  # less kind, i, s, the engine's id, a margin
-MAX_ALTERNATIVES = 1024  # engine rules one rule may be split into
 KIND, INDEX, START, MESSAGE_ID = "kind", "i", "s", "id"
 CATCH_ALL = "~none"
-_NEGATE = {"eq": "ne", "ne": "eq", "lt": "gte", "lte": "gt", "gt": "lte", "gte": "lt", "in": "not_in", "not_in": "in"}
-_DURABLE_OP = {"eq": "", "ne": "$neq", "lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte"}
-_INT64 = 2**63
-
-
-def _dump(value: Any) -> str:
-    """JSON for the engine: like json.dumps, but floats never in exponent form without a dot."""
-    if isinstance(value, dict):
-        return "{" + ",".join(json.dumps(str(k), ensure_ascii=False) + ":" + _dump(v) for k, v in value.items()) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ",".join(_dump(v) for v in value) + "]"
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError(f"the rule engine cannot compare {value}")
-        text = repr(value)
-        mantissa, e, exponent = text.partition("e")
-        if e and "." not in mantissa:
-            return f"{mantissa}.0e{exponent}"
-        return text
-    if isinstance(value, int) and not isinstance(value, bool) and not -_INT64 <= value < _INT64:
-        return _dump(float(value))  # the engine reads integers with atol: keep them in range
-    return json.dumps(value, ensure_ascii=False)
 
 
 class _EngineJson:
-    """Stands in for the `json` module inside durable.engine (see _dump)."""
+    """Stands in for the `json` module inside durable.engine (see dump)."""
 
     loads = staticmethod(json.loads)
 
     @staticmethod
     def dumps(value: Any, ensure_ascii: bool = False) -> str:
-        return _dump(value)
+        return dump(value)
 
 
 _durable.json = _EngineJson
@@ -112,202 +96,6 @@ def _host() -> _SyncHost:
     return _HOST
 
 
-# --- compiled conditions -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Test:
-    """One comparison the engine makes: `op` is '' for equality, else '$lt', '$neq', '$nex', ..."""
-
-    key: str
-    op: str
-    value: Any
-
-
-@dataclass(frozen=True)
-class _Both:
-    items: tuple[_Expr, ...]
-
-
-@dataclass(frozen=True)
-class _Either:
-    items: tuple[_Expr, ...]
-
-
-_Expr = _Test | _Both | _Either
-
-
-def _both(items: Sequence[_Expr]) -> _Expr:
-    flat = tuple(x for item in items for x in (item.items if isinstance(item, _Both) else (item,)))
-    return flat[0] if len(flat) == 1 else _Both(flat)
-
-
-def _either(items: Sequence[_Expr]) -> _Expr:
-    flat = tuple(x for item in items for x in (item.items if isinstance(item, _Either) else (item,)))
-    flat = tuple(dict.fromkeys(flat))  # a repeated branch would fire its rule twice
-    return flat[0] if len(flat) == 1 else _Either(flat)
-
-
-def _compare(key: str, op: str, value: Any) -> _Expr:
-    if op == "in":
-        return _either([_Test(key, "", v) for v in value])
-    if op == "not_in":
-        return _both([_Test(key, "$neq", v) for v in value])
-    if op == "between":
-        return _Both((_Test(key, "$gte", value[0]), _Test(key, "$lte", value[1])))
-    if op == "is_null":
-        return _Test(key, "$nex" if value else "$ex", 1)
-    return _Test(key, _DURABLE_OP[op], value)
-
-
-def _compile(cond: Cond, keys: Mapping[str, str], negate: bool = False) -> _Expr:
-    """The engine expression for `cond`, on engine keys; `not` is pushed down to the comparisons.
-
-    A comparison with a missing value is false, so its negation is true on a missing value:
-    `not volume >= 600` compiles to `volume < 600 or volume is missing`.
-    """
-    if isinstance(cond, Not):
-        return _compile(cond.item, keys, not negate)
-    if isinstance(cond, All | Any_):
-        items = [_compile(c, keys, negate) for c in cond.items]
-        return _both(items) if isinstance(cond, All) != negate else _either(items)
-    key = keys[cond.field]
-    value = cond.value
-    if cond.op in ("in", "not_in") and isinstance(value, tuple):
-        value = tuple(dict.fromkeys(value))
-    if not negate:
-        return _compare(key, cond.op, value)
-    if cond.op == "is_null":
-        return _compare(key, "is_null", not value)
-    missing = _Test(key, "$nex", 1)
-    if cond.op == "between":
-        assert isinstance(value, tuple)
-        return _either([_Test(key, "$lt", value[0]), _Test(key, "$gt", value[1]), missing])
-    return _either([_compare(key, _NEGATE[cond.op], value), missing])
-
-
-def _render(expr: _Expr) -> dict[str, Any]:
-    if isinstance(expr, _Test):
-        return {expr.key: expr.value} if not expr.op else {expr.op: {expr.key: expr.value}}
-    return {"$and" if isinstance(expr, _Both) else "$or": [_render(x) for x in expr.items]}
-
-
-def _combinators(expr: _Expr) -> int:
-    return 0 if isinstance(expr, _Test) else 1 + sum(_combinators(x) for x in expr.items)
-
-
-def _keys_of(expr: _Expr) -> set[str]:
-    return {expr.key} if isinstance(expr, _Test) else set().union(*(_keys_of(x) for x in expr.items))
-
-
-class _Node:
-    """An alpha node as rete.c builds it: hash children shared by test, and the `$nex` list."""
-
-    def __init__(self, test: tuple[str, str, str] | None = None) -> None:
-        self.test = test
-        self.children: dict[tuple[str, str, str], _Node] = {}
-        self.nexts: list[_Node] = []  # `$nex` tests and the forward nodes of `$or`
-
-    def attach(self, expr: _Expr) -> _Node:
-        """Build `expr` below this node as createAlpha does; return the node its rule ends at."""
-        if isinstance(expr, _Both):
-            node = self
-            for item in expr.items:
-                node = node.attach(item)
-            return node
-        if isinstance(expr, _Either):
-            forward = _Node()  # never shared; every branch end links to it
-            for item in expr.items:
-                self.attach(item).nexts.append(forward)
-            return forward
-        test = (expr.key, expr.op, _dump(expr.value))
-        if expr.op == "$nex":
-            found = next((n for n in self.nexts if n.test == test), None)
-            if found is None:
-                found = _Node(test)
-                self.nexts.append(found)
-            return found
-        return self.children.setdefault(test, _Node(test))
-
-    def excess(self, memo: dict[int, int]) -> int:
-        """The most a chain of nodes from here adds to the engine's stack: per node, children - 1.
-
-        Matching pops a node and pushes its matching children; the nodes whose pushed children
-        are still waiting form a chain, each waiting for at most its children less the one
-        being followed. So the stack never holds more than 1 + this sum from the root.
-        """
-        if id(self) not in memo:
-            below = [*self.children.values(), *self.nexts]
-            memo[id(self)] = max(len(below) - 1, 0) + max((n.excess(memo) for n in below), default=0)
-        return memo[id(self)]
-
-
-def _weight(expr: _Expr) -> int:
-    """A rule's share of the stack beyond its own start node (see _Node.excess)."""
-    start = _Node()
-    start.attach(expr)
-    return start.excess({})
-
-
-def _fits(expr: _Expr) -> bool:
-    """Whether one rule with this condition runs in a ruleset of its own."""
-    # our `$and` around it: the kind tag, the position test, then the condition's own items
-    combinators = 1 + (sum(_combinators(x) for x in expr.items) if isinstance(expr, _Both) else _combinators(expr))
-    return combinators <= COMBINATOR_BUDGET and 1 + _weight(expr) <= PENDING_BUDGET
-
-
-def _split(expr: _Expr, budget: list[int]) -> Iterator[_Expr]:
-    """Alternatives whose disjunction is `expr`, each small enough: an `$or` is cut in halves."""
-    if _fits(expr):
-        budget[0] -= 1
-        if budget[0] < 0:
-            raise _TooComplex()
-        yield expr
-        return
-    items = expr.items if isinstance(expr, _Both) else (expr,)
-    ors = [(n, x) for n, x in enumerate(items) if isinstance(x, _Either)]
-    if not ors:  # a plain conjunction always fits; kept as a guard against an endless loop
-        raise _TooComplex()
-    at, widest = max(ors, key=lambda nx: len(nx[1].items))
-    branches = widest.items
-    for half in (branches[: len(branches) // 2], branches[len(branches) // 2 :]):
-        yield from _split(_both([*items[:at], _either(half), *items[at + 1 :]]), budget)
-
-
-class _TooComplex(Exception):
-    """A condition that cannot be cut into pieces the engine takes."""
-
-
-def too_complex(cond: Cond) -> str | None:
-    """Why the rule engine cannot run this condition (too many fields or alternatives), else None."""
-    fields = dict.fromkeys(_fields(cond))
-    try:
-        _alternatives(cond, {f: f"f{n}" for n, f in enumerate(fields)})
-    except _TooComplex as exc:
-        return str(exc)
-    return None
-
-
-def _alternatives(cond: Cond, keys: Mapping[str, str]) -> list[_Expr]:
-    """The condition compiled, as alternatives that each fit a ruleset; _TooComplex if it cannot be."""
-    fields = set(_fields(cond))
-    if len(fields) > FIELD_BUDGET:
-        raise _TooComplex(f"it reads {len(fields)} fields; the rule engine takes at most {FIELD_BUDGET} in one rule")
-    try:
-        return list(_split(_compile(cond, keys), [MAX_ALTERNATIVES]))
-    except _TooComplex:
-        msg = "it has too many `any`, `in` and negated parts for the rule engine"
-        raise _TooComplex(f"{msg} (more than {MAX_ALTERNATIVES} alternatives)") from None
-
-
-def _fields(cond: Cond) -> Iterator[str]:
-    if isinstance(cond, Compare):
-        yield cond.field
-    else:
-        for item in (cond.item,) if isinstance(cond, Not) else cond.items:
-            yield from _fields(item)
-
-
 # --- rulesets --------------------------------------------------------------------------------
 
 
@@ -327,11 +115,11 @@ class _Chunk:
     most 1 + (rules - 1) + the largest weight; the other limits are larger than that.
     """
 
-    def __init__(self, label: str, owners: Sequence[int], exprs: Sequence[_Expr], keys: Sequence[str]) -> None:
+    def __init__(self, label: str, owners: Sequence[int], exprs: Sequence[Expr], keys: Sequence[str]) -> None:
         self.owners = tuple(owners)  # the rule (index into the Ruleset's rules) of each position
         self.keys = tuple(keys)  # the engine keys its facts carry
-        body = [_render(_both([_Test(START, "$lte", p), e])) for p, e in enumerate(exprs)]
-        digest = hashlib.sha256(_dump(body).encode()).hexdigest()[:16]
+        body = [render(both([Test(START, "$lte", p), e])) for p, e in enumerate(exprs)]
+        digest = hashlib.sha256(dump(body).encode()).hexdigest()[:16]
         self.name = f"{re.sub(r'[^A-Za-z0-9_-]', '_', label)[:40]}-{digest}"
         self.hits: dict[int, int] = {}
         if self.name not in _CHUNKS:
@@ -396,13 +184,13 @@ class Ruleset:
 
     def __init__(self, label: str, rules: Sequence[Rule]) -> None:
         self.rules = tuple(rules)
-        fields = dict.fromkeys(f for r in self.rules for f in _fields(r.cond))
+        fields = dict.fromkeys(f for r in self.rules for f in fields_of(r.cond))
         self.keys = {f: f"f{n}" for n, f in enumerate(fields)}
-        parts: list[tuple[int, _Expr]] = []
+        parts: list[tuple[int, Expr]] = []
         for n, rule in enumerate(self.rules):
             try:
-                parts.extend((n, alt) for alt in _alternatives(rule.cond, self.keys))
-            except _TooComplex as exc:
+                parts.extend((n, alt) for alt in alternatives(rule.cond, self.keys))
+            except TooComplex as exc:
                 raise RuleFileError(f"rule {rule.id}: {exc}") from None
         self.chunks = list(_cut(label, parts))
 
@@ -443,20 +231,20 @@ class Ruleset:
         return out
 
 
-def _cut(label: str, parts: Sequence[tuple[int, _Expr]]) -> Iterator[_Chunk]:
+def _cut(label: str, parts: Sequence[tuple[int, Expr]]) -> Iterator[_Chunk]:
     """Consecutive alternatives into chunks within the stack and field limits (see _Chunk)."""
     owners: list[int] = []
-    exprs: list[_Expr] = []
+    exprs: list[Expr] = []
     keys: set[str] = set()
     heaviest = 0
     for owner, expr in parts:
-        weight, needed = _weight(expr), keys | _keys_of(expr)
-        if exprs and (len(exprs) + 1 + max(heaviest, weight) > PENDING_BUDGET or len(needed) > FIELD_BUDGET):
+        size, needed = weight(expr), keys | keys_of(expr)
+        if exprs and (len(exprs) + 1 + max(heaviest, size) > PENDING_BUDGET or len(needed) > FIELD_BUDGET):
             yield _Chunk(label, owners, exprs, sorted(keys))
-            owners, exprs, keys, heaviest, needed = [], [], set(), 0, _keys_of(expr)
+            owners, exprs, keys, heaviest, needed = [], [], set(), 0, keys_of(expr)
         owners.append(owner)
         exprs.append(expr)
-        keys, heaviest = needed, max(heaviest, weight)
+        keys, heaviest = needed, max(heaviest, size)
     if exprs:
         yield _Chunk(label, owners, exprs, sorted(keys))
 

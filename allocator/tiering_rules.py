@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from allocator.conditions import Cond, FieldKind, did_you_mean, equals_value, limited_suggestions, parse_condition
-from allocator.engine import too_complex
 from allocator.expressions import Col, Expr, ExpressionError, columns_of, parse_expression
 from allocator.files import Loaded, raise_problems, read_model
 from allocator.models import FieldSpec, TieringFile
+from allocator.rule_compiler import too_complex
 from allocator.yamlio import Document, PathT, Problem
 
 RESERVED = ("client_id", "ladder", "tier")

@@ -16,9 +16,10 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from allocator.conditions import All, Any_, Compare, Cond, FieldKind, Not, evaluate
-from allocator.engine import Rule, all_matches, first_match, too_complex
+from allocator.engine import Rule, all_matches, first_match
 from allocator.expressions import BinOp, Col
 from allocator.models import FieldSpec
+from allocator.rule_compiler import too_complex
 from allocator.tiering import engine_rules, with_derived
 from allocator.tiering import evaluate as run_tiering
 from allocator.tiering_rules import Adjustment, Placement, TieringRules
