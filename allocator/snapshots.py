@@ -26,7 +26,7 @@ from __future__ import annotations
 import io
 import os
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -35,22 +35,18 @@ from typing import Any, NamedTuple
 import polars as pl
 from polars.exceptions import PanicException
 
+from allocator.client_ids import client_ids
 from allocator.csv_reading import more_rows, read_csv_text
 from allocator.errors import SnapshotError
 from allocator.models import FieldSpec
 from allocator.reading import file_problem, kind_problem, os_problem
+from allocator.snapshot_cells import ID, ROW, Problem, SnapshotWarning, invisible, quoted, report, show_cell
 
-ROW = "_row"
-ID = "client_id"
 MAX_MESSAGES = 50
 LIMIT = 2**53 - 1  # the largest magnitude a snapshot number may have: exact as int64 and as float64
-SHOWN_CHARS = 40  # a cell longer than this is cut in messages
 _OUT_OF_RANGE = "{value} is out of range (the limit is ±9007199254740991, 2^53 - 1)"
-# Default-ignorable characters that are neither format (Cf) nor control (Cc) characters.
-_IGNORABLE = {0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x3164, 0xFFA0, *range(0xFE00, 0xFE10), *range(0x180B, 0x1810)}
 _KIND = {"number": "a number", "integer": "an integer", "category": "a category", "tier": "a tier", "text": "text"}
 
-Problem = tuple[int, str, str, int]  # row, column, message, more rows like it
 
 
 @dataclass(frozen=True)
@@ -60,19 +56,6 @@ class Column:
     name: str
     spec: FieldSpec
     allowed: tuple[str, ...] = ()  # for category and tier columns
-
-
-@dataclass(frozen=True, order=True)
-class SnapshotWarning:
-    """Something in a snapshot that loads but deserves a look, located like an error."""
-
-    row: int
-    column: str
-    message: str
-    more: int = 0
-
-    def render(self, display: str) -> str:
-        return f"{display}: row {self.row}, column {self.column}: warning: {self.message}{more_rows(self.more)}"
 
 
 class Snapshot(NamedTuple):
@@ -189,7 +172,7 @@ def _check(frame: pl.DataFrame, offset: int, display: str, columns: Mapping[str,
     rows = pl.int_range(offset, offset + frame.height, dtype=pl.UInt32, eager=True).alias(ROW)
     problems: list[Problem] = []
     warnings: list[SnapshotWarning] = []
-    out = [rows, _client_ids(frame[ID], rows, problems, warnings)]
+    out = [rows, client_ids(frame[ID], rows, problems, warnings)]
     for name, col in columns.items():
         if name in frame.columns:
             out.append(_column(frame[name], rows, col, problems))
@@ -208,46 +191,6 @@ def _dtype(spec: FieldSpec) -> type[pl.DataType]:
     return {"number": pl.Float64, "integer": pl.Int64}.get(spec.type, pl.String)
 
 
-def _report(
-    rows: pl.Series,
-    bad: pl.Series,
-    column: str,
-    message: str,
-    problems: list[Problem],
-    source: pl.Series | None = None,
-    show: Callable[[Any], str] = str,
-) -> None:
-    """One problem for every row where `bad` holds: the first such row, and how many more."""
-    where = bad.fill_null(False).arg_true()
-    if len(where):
-        i = int(where[0])
-        value = show(source[i]) if source is not None else ""
-        problems.append((int(rows[i]), column, message.format(value=value), len(where) - 1))
-
-
-def show_cell(value: Any) -> str:
-    """A cell as messages show it: invisible and control characters escaped, long text cut."""
-    text = str(value)
-    cut = len(text) > SHOWN_CHARS
-    shown = "".join(_escape(c) for c in text[:SHOWN_CHARS])
-    return shown + "…" if cut else shown
-
-
-def _quoted(value: Any) -> str:
-    return f"'{show_cell(value)}'"
-
-
-def _escape(c: str) -> str:
-    if c.isprintable() and not _invisible(c):
-        return c
-    o = ord(c)
-    return f"\\x{o:02x}" if o < 0x100 else f"\\u{o:04x}" if o < 0x10000 else f"\\U{o:08x}"
-
-
-def _invisible(c: str) -> bool:
-    return unicodedata.category(c) in ("Cf", "Cc") or ord(c) in _IGNORABLE or 0xE0100 <= ord(c) <= 0xE01EF
-
-
 def _show_number(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -260,9 +203,9 @@ def _show_number(value: Any) -> str:
 def _header_name(raw: str) -> str:
     """A header as the rules name it: without surrounding whitespace, BOM or zero-width characters."""
     start, end = 0, len(raw)
-    while start < end and (raw[start].isspace() or _invisible(raw[start])):
+    while start < end and (raw[start].isspace() or invisible(raw[start])):
         start += 1
-    while end > start and (raw[end - 1].isspace() or _invisible(raw[end - 1])):
+    while end > start and (raw[end - 1].isspace() or invisible(raw[end - 1])):
         end -= 1
     return unicodedata.normalize("NFC", raw[start:end])
 
@@ -315,82 +258,6 @@ def _missing(
     return lines
 
 
-# --- client ids -------------------------------------------------------------------------------
-
-
-def _client_ids(s: pl.Series, rows: pl.Series, problems: list[Problem], warnings: list[SnapshotWarning]) -> pl.Series:
-    ids = s.cast(pl.String).str.strip_chars()
-    empty = ids.is_null() | (ids == "")
-    _report(rows, empty, ID, "a client id is empty", problems)
-    frame = pl.DataFrame({ROW: rows, ID: ids}).filter(~empty)
-    # Ids distinct even in lower case cannot repeat. Distinct hashes are distinct ids (counting
-    # hashes is much faster than counting strings); equal hashes are only a reason to look closer.
-    cased = not _distinct(frame[ID].str.to_lowercase())
-    if cased and not _distinct(frame[ID]) and frame[ID].n_unique() != frame.height:
-        later = _later_of_same(frame, ID)
-        r = later.row(0, named=True)
-        msg = f"duplicate client id {_quoted(r[ID])} (first on row {r['_first']})"
-        problems.append((int(r[ROW]), ID, msg, later.height - 1))
-        frame = frame.join(later.select(ROW), on=ROW, how="anti")
-    # The slower look for lookalikes only when some id is not plain ASCII or two differ in case.
-    if cased or frame[ID].str.contains(r"[^\x20-\x7e]").any():
-        _lookalikes(frame, problems, warnings)
-    return ids.alias(ID)
-
-
-def _distinct(ids: pl.Series) -> bool:
-    """True when the ids are certainly all different (False may be a hash collision)."""
-    return ids.hash().n_unique() == len(ids)
-
-
-def _lookalike_key(client_id: str) -> str:
-    """What a reader sees: compatibility form (NFKC), without invisible characters."""
-    return "".join(c for c in unicodedata.normalize("NFKC", client_id) if not _invisible(c)).strip()
-
-
-def _lookalikes(distinct: pl.DataFrame, problems: list[Problem], warnings: list[SnapshotWarning]) -> None:
-    """Distinct ids that look the same are refused; ids that differ only in case are a warning."""
-    special = distinct[ID].str.contains(r"[^\x20-\x7e]")
-    keys = distinct[ID]
-    if special.any():
-        keys = pl.Series([_lookalike_key(i) if sp else i for i, sp in zip(keys, special, strict=True)], dtype=pl.String)
-    table = distinct.with_columns(keys.alias("_key"), special.alias("_special"))
-    alike = _later_of_same(table, "_key")
-    if alike.height:
-        r = alike.row(0, named=True)
-        msg = (
-            f"client id {_quoted(r[ID])} looks the same as {_quoted(r['_other'])} (row {r['_first']}):"
-            " they differ only in invisible characters or Unicode form"
-        )
-        problems.append((int(r[ROW]), ID, msg, alike.height - 1))
-    table = table.join(alike.select(ROW), on=ROW, how="anti")
-    special_ids = table.filter(pl.col("_special"))
-    hidden = special_ids.filter(pl.Series([_has_invisible(i) for i in special_ids[ID]], dtype=pl.Boolean))
-    if hidden.height:
-        r = hidden.row(0, named=True)
-        msg = f"client id {_quoted(r[ID])} has invisible characters in it"
-        warnings.append(SnapshotWarning(int(r[ROW]), ID, msg, hidden.height - 1))
-    cased = _later_of_same(table.with_columns(pl.col("_key").str.to_lowercase().alias("_lower")), "_lower")
-    if cased.height:
-        r = cased.row(0, named=True)
-        msg = f"client id {_quoted(r[ID])} differs from {_quoted(r['_other'])} (row {r['_first']}) only in letter case"
-        warnings.append(SnapshotWarning(int(r[ROW]), ID, msg, cased.height - 1))
-
-
-def _later_of_same(table: pl.DataFrame, key: str) -> pl.DataFrame:
-    """Rows whose `key` an earlier row has, with that earlier row (_first) and its id (_other)."""
-    firsts = (
-        table.sort(ROW)
-        .group_by(key, maintain_order=True)
-        .agg(pl.col(ROW).first().alias("_first"), pl.col(ID).first().alias("_other"))
-    )
-    return table.join(firsts, on=key).filter(pl.col(ROW) != pl.col("_first")).sort(ROW)
-
-
-def _has_invisible(client_id: str) -> bool:
-    return any(_invisible(c) for c in client_id)
-
-
 # --- values -----------------------------------------------------------------------------------
 
 
@@ -402,7 +269,7 @@ def _column(s: pl.Series, rows: pl.Series, col: Column, problems: list[Problem])
         s = s.str.strip_chars()
         s = s.set(s == "", None)
     if not spec.optional:
-        _report(rows, s.is_null(), name, "empty, but this column may not be empty", problems)
+        report(rows, s.is_null(), name, "empty, but this column may not be empty", problems)
     if spec.type == "number":
         values = _numbers(s, rows, name, problems)
     elif spec.type == "integer":
@@ -413,15 +280,15 @@ def _column(s: pl.Series, rows: pl.Series, col: Column, problems: list[Problem])
             unknown = ~text.is_in(list(col.allowed))
             what = "tier" if spec.type == "tier" else "value"
             message = f"unknown {what} {{value}}; expected one of {', '.join(col.allowed)}"
-            _report(rows, unknown, name, message, problems, text, _quoted)
+            report(rows, unknown, name, message, problems, text, quoted)
         return text
     shown, show = (s, show_cell) if s.dtype == pl.String else (s, _show_number)
     if spec.min is not None:
         message = "{value} is below the minimum " + _num(spec.min)
-        _report(rows, values < spec.min, name, message, problems, shown, show)
+        report(rows, values < spec.min, name, message, problems, shown, show)
     if spec.max is not None:
         message = "{value} is above the maximum " + _num(spec.max)
-        _report(rows, values > spec.max, name, message, problems, shown, show)
+        report(rows, values > spec.max, name, message, problems, shown, show)
     return values.alias(name)
 
 
@@ -456,9 +323,9 @@ def _numbers(s: pl.Series, rows: pl.Series, name: str, problems: list[Problem]) 
     """Float64 values; text that is no number, NaN, infinities and magnitudes beyond LIMIT are problems."""
     p = _parse_floats(s)
     show = show_cell if s.dtype == pl.String else _show_number
-    _report(rows, p.not_number, name, "{value} is not a number", problems, s, _quoted)
-    _report(rows, p.not_finite, name, "{value} is not a finite number", problems, s, show)
-    _report(rows, p.huge, name, _OUT_OF_RANGE, problems, s, show)
+    report(rows, p.not_number, name, "{value} is not a number", problems, s, quoted)
+    report(rows, p.not_finite, name, "{value} is not a finite number", problems, s, show)
+    report(rows, p.huge, name, _OUT_OF_RANGE, problems, s, show)
     return p.values.set(p.not_finite | p.huge, None)
 
 
@@ -469,32 +336,32 @@ def _integers(s: pl.Series, rows: pl.Series, name: str, problems: list[Problem])
     if s.dtype.is_integer():
         wide = s.cast(pl.UInt64) if s.dtype.is_unsigned_integer() else s.cast(pl.Int64)
         huge = ((wide > LIMIT) if s.dtype.is_unsigned_integer() else (wide > LIMIT) | (wide < -LIMIT)).fill_null(False)
-        _report(rows, huge, name, _OUT_OF_RANGE, problems, s, _show_number)
+        report(rows, huge, name, _OUT_OF_RANGE, problems, s, _show_number)
         return s.set(huge, None).cast(pl.Int64)
     if s.dtype.is_float():
         values = _numbers(s, rows, name, problems)
         frac = (values.round(0) != values).fill_null(False)
-        _report(rows, frac, name, "{value} is not a whole number", problems, s, _show_number)
+        report(rows, frac, name, "{value} is not a whole number", problems, s, _show_number)
         return values.set(frac, None).cast(pl.Int64)
     # Text: plain integers are cast in bulk, then `2.000` too; other forms (1e3, 2.5) one by one.
     ints = s.cast(pl.Int64, strict=False)
     rest = ints.is_null() & s.is_not_null()
     if not rest.any():
         huge = ((ints > LIMIT) | (ints < -LIMIT)).fill_null(False)
-        _report(rows, huge, name, _OUT_OF_RANGE, problems, s, show_cell)
+        report(rows, huge, name, _OUT_OF_RANGE, problems, s, show_cell)
         return ints.set(huge, None)
     ints = s.str.replace(r"^([+-]?\d+)\.0*$", "${1}").cast(pl.Int64, strict=False)
     huge = ((ints > LIMIT) | (ints < -LIMIT)).fill_null(False)
     rest = ints.is_null() & s.is_not_null()
     p = _parse_floats(s.set(~rest, None))
     huge = huge | p.huge
-    _report(rows, p.not_number, name, "{value} is not a number", problems, s, _quoted)
-    _report(rows, p.not_finite, name, "{value} is not a finite number", problems, s, show_cell)
-    _report(rows, huge, name, _OUT_OF_RANGE, problems, s, show_cell)
+    report(rows, p.not_number, name, "{value} is not a number", problems, s, quoted)
+    report(rows, p.not_finite, name, "{value} is not a finite number", problems, s, show_cell)
+    report(rows, huge, name, _OUT_OF_RANGE, problems, s, show_cell)
     candidates = (rest & ~p.not_number & ~p.not_finite & ~p.huge).arg_true()
     exact = pl.Series([_whole(t) for t in s.gather(candidates)], dtype=pl.Int64)
     frac = pl.Series([False] * len(s)).scatter(candidates, exact.is_null())
-    _report(rows, frac, name, "{value} is not a whole number", problems, s, show_cell)
+    report(rows, frac, name, "{value} is not a whole number", problems, s, show_cell)
     whole = pl.Series([None] * len(s), dtype=pl.Int64).scatter(candidates, exact)
     return ints.set(huge, None).fill_null(whole)
 
