@@ -11,7 +11,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from allocator import __version__, interrupts
+from allocator import __version__
 from allocator.errors import (
     EXIT_BUG,
     EXIT_BUSY,
@@ -23,6 +23,7 @@ from allocator.errors import (
     AllocatorError,
 )
 from allocator.escape import terminal_lines
+from allocator.outputs import interrupts
 
 __all__ = ["EXIT_BUG", "EXIT_BUSY", "EXIT_FINDING", "EXIT_OK", "EXIT_USER", "build_parser", "main"]
 MAX_WAIT = 86_400.0  # a day: longer than any run; an endless wait is a hang, not a wait
@@ -105,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _batch_failure(exc: BaseException, bug: bool = False) -> None:
-    from allocator.joblog import json_log
+    from allocator.outputs.joblog import json_log
 
     code = EXIT_BUG if bug else exc.exit_code if isinstance(exc, AllocatorError) else EXIT_USER
     try:
@@ -122,7 +123,7 @@ def _silence_stdout() -> None:
 
 def _batch_interrupted(code: int, name: str, message: str) -> None:
     """The `failed` log line of a batch run that a signal ends (written past Python's buffers)."""
-    from allocator.joblog import log_line
+    from allocator.outputs.joblog import log_line
 
     interrupts.write_raw(sys.stdout.fileno(), log_line("failed", exit=code, error=name, message=message))
 
@@ -159,7 +160,9 @@ def _dispatch(args: argparse.Namespace) -> int:
             _batch_failure(exc, bug=True)
         if args.debug:
             traceback.print_exc()
-        print(terminal_lines(f"allocator: internal error: {type(exc).__name__}: {_shortened(str(exc))}"), file=sys.stderr)
+        print(
+            terminal_lines(f"allocator: internal error: {type(exc).__name__}: {_shortened(str(exc))}"), file=sys.stderr
+        )
         print("this is a bug in allocator; run again with --debug for the traceback and report it", file=sys.stderr)
         return EXIT_BUG
 
@@ -172,27 +175,27 @@ def _shortened(text: str, limit: int = 300) -> str:
 
 def _command(args: argparse.Namespace) -> int:
     if args.command == "validate":
-        from allocator.commands import validate
+        from allocator.commands.validate import validate
 
         return validate(args.files, args.strict)
     if args.command == "run":
-        from allocator.commands import run
+        from allocator.commands.run import run
 
         return run(args.scenario, args.out, args.engine, args.ledger, args.wait)
     if args.command == "batch":
-        from allocator.commands import batch
+        from allocator.commands.batch import batch
 
         return batch(args.scenario, args.out, args.ledger, args.wait, args.engine)
     if args.command == "diff":
-        from allocator.commands import diff
+        from allocator.commands.diff import diff
 
         return diff(args.before, args.after, args.snapshot, args.scenario)
     if args.command == "explain":
-        from allocator.commands import explain
+        from allocator.commands.explain import explain
 
         return explain(args.client_id, args.scenario, args.json)
     if args.command == "schema":
-        from allocator.commands import schema
+        from allocator.commands.schema import schema
 
         return schema(args.out)
     raise AssertionError(args.command)

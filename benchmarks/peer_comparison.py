@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from allocator.tier_amounts import TierDemand, solve_tier_amounts
+from allocator.apportionment.tier_amounts import TierDemand, solve_tier_amounts
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "vectors" / "peer" / "tobacco_30_tiers.json"
 NAMES = [f"D{30 - i}" for i in range(30)]

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from allocator.tiebreak import client_hashes, product_keys
+from allocator.apportionment.tiebreak import client_hashes, product_keys
 
 TIERS = np.array(["A", "B", "C", "D"])
 ENTITLEMENT = np.array([5, 3, 1, 0])

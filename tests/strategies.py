@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from allocator.conditions import All, Any_, Cond, Not
+from allocator.inputs.conditions import All, Any_, Cond, Not
 
 
 def condition_trees(leaves: st.SearchStrategy[Cond], max_leaves: int) -> st.SearchStrategy[Cond]:

@@ -17,10 +17,10 @@ import pytest
 import yaml
 
 from allocator.cli import main
-from allocator.scenarios import snapshot_columns
-from allocator.snapshots import load_snapshot
-from allocator.tiering import tier_clients
-from allocator.tiering_rules import load_tiering
+from allocator.inputs.scenarios import snapshot_columns
+from allocator.inputs.snapshots import load_snapshot
+from allocator.inputs.tiering_rules import load_tiering
+from allocator.pipeline.tiering import tier_clients
 
 CASES = Path(__file__).parent / "cases"
 MEMORY_BOUND = 64 * 2**20  # bytes of Python allocations while checking one bad input

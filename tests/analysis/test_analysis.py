@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from allocator.analysis import Finding, analyse
-from allocator.tiering_rules import TieringRules, load_tiering
+from allocator.engine.analysis import Finding, analyse
+from allocator.inputs.tiering_rules import TieringRules, load_tiering
 
 RULES = Path(__file__).resolve().parents[2] / "rules"
 

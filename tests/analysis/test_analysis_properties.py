@@ -18,11 +18,11 @@ from typing import Any
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from allocator.analysis import Finding, analyse
-from allocator.conditions import All, Compare, Cond, FieldKind, Not, evaluate
-from allocator.expressions import evaluate_row, parse_expression
-from allocator.models import FieldSpec
-from allocator.tiering_rules import Adjustment, Placement, TieringRules
+from allocator.engine.analysis import Finding, analyse
+from allocator.inputs.conditions import All, Compare, Cond, FieldKind, Not, evaluate
+from allocator.inputs.expressions import evaluate_row, parse_expression
+from allocator.inputs.models import FieldSpec
+from allocator.inputs.tiering_rules import Adjustment, Placement, TieringRules
 from tests.strategies import condition_trees
 
 LADDERS = ("city", "village")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from allocator import runner
 from allocator.cli import main
+from allocator.pipeline import run as runner
 
 TINY = Path(__file__).parent / "fixtures" / "tiny"
 

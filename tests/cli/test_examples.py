@@ -6,7 +6,7 @@ from pathlib import Path
 
 import polars as pl
 
-from allocator.runner import run_scenario
+from allocator.pipeline.run import run_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 

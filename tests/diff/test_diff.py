@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from allocator.diff import diff
 from allocator.errors import AllocatorError, RuleFileError
-from allocator.rulediff import rule_changes
+from allocator.review.rule_diff import rule_changes
+from tests.diffing import diff
 
 SHOPS = Path(__file__).parent / "fixtures" / "shops"
 

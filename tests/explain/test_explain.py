@@ -10,10 +10,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from allocator import explain as explain_module
 from allocator.errors import AllocatorError
-from allocator.explain import InconsistentExplanation, explain, render_explain
-from allocator.runner import RunResult, run_scenario
+from allocator.pipeline.run import run_scenario
+from allocator.review.explain import InconsistentExplanation, Json, explain_client
+from allocator.review.explain_text import render_explain
 
 ROOT = Path(__file__).parents[2]
 TINY = ROOT / "tests" / "cli" / "fixtures" / "tiny"
@@ -28,6 +28,11 @@ def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
+
+
+def explain(client_id: str, scenario: Path) -> Json:
+    """What `allocator explain CLIENT SCENARIO` computes."""
+    return explain_client(client_id, run_scenario(scenario))
 
 def test_tiny_client_short_supply(here: Path) -> None:
     assert (
@@ -346,27 +351,20 @@ def test_unknown_client_did_you_mean(here: Path) -> None:
     assert str(exc.value) == "unknown client 'nobody': not in tiny/clients.csv (6 clients)"
 
 
-def test_a_disagreement_with_the_run_is_a_bug(here: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def tampered(path: Path) -> RunResult:
-        result = run_scenario(path)
-        tiers = result.tiers.with_columns(pl.lit("mid").alias("placed_by"))
-        return dataclasses.replace(result, tiers=tiers)
-
-    monkeypatch.setattr(explain_module, "run_scenario", tampered)
+def test_a_disagreement_with_the_run_is_a_bug(here: Path) -> None:
+    result = run_scenario(Path("tiny/scenario.yaml"))
+    tampered = dataclasses.replace(result, tiers=result.tiers.with_columns(pl.lit("mid").alias("placed_by")))
     with pytest.raises(InconsistentExplanation) as exc:
-        explain("c1", Path("tiny/scenario.yaml"))
+        explain_client("c1", tampered)
     assert str(exc.value) == "explain disagrees with the run on placed_by: explained 'big', run gave 'mid'"
 
 
-def test_every_client_of_the_fixtures_is_explained_as_the_run_has_it(
-    here: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_every_client_of_the_fixtures_is_explained_as_the_run_has_it(here: Path) -> None:
     for scenario in (Path("tiny/scenario.yaml"), Path("shops/scenario.yaml")):
         result = run_scenario(scenario)
-        monkeypatch.setattr(explain_module, "run_scenario", lambda _path, result=result: result)
         quotas = pl.concat([p.quotas for p in result.variants[0].products])
         for client_id, tier in result.tiers.select("client_id", "tier").rows():
-            data = explain(client_id, scenario)
+            data = explain_client(client_id, result)
             assert data["tier"] == tier
             expected = quotas.filter(pl.col("client_id") == client_id)["quota"].to_list()
             assert [p["quota"] for p in data["products"]] == expected

@@ -15,17 +15,18 @@ import polars as pl
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from allocator.allocation import Context, ProductResult, Settings, allocate_product
-from allocator.allocation_rules import Eligibility, ProductRules
-from allocator.conditions import Compare
-from allocator.models import Product
+from allocator.inputs.allocation_rules import Eligibility, ProductRules
+from allocator.inputs.conditions import Compare
+from allocator.inputs.models import Product
+from allocator.inputs.product_terms import ProductTerms
+from allocator.pipeline.allocation import ProductResult, TieredClients, allocate_product
 
 LADDERS = {"city": ("A", "B", "C", "D"), "village": ("A", "B", "C")}
 DIVISORS = ["webster", "dhondt", "adams", "huntington_hill"]
 
 
 @st.composite
-def cases(draw: Any, methods: list[str] = [*DIVISORS, "hamilton"]) -> tuple[ProductRules, Settings, Context]:  # noqa: B006
+def cases(draw: Any, methods: list[str] = [*DIVISORS, "hamilton"]) -> tuple[ProductRules, ProductTerms, TieredClients]:  # noqa: B006
     n = draw(st.integers(1, 30))
     rows = []
     for i in range(n):
@@ -57,8 +58,8 @@ def cases(draw: Any, methods: list[str] = [*DIVISORS, "hamilton"]) -> tuple[Prod
     eligible = (Eligibility("repeat-offenders", Compare("violations", "gte", 2)),) if draw(st.booleans()) else ()
     product = ProductRules(spec, entitlement, None, eligible, dict(LADDERS))
     share = draw(st.sampled_from([None, Fraction(1, 20), Fraction(1, 4)]))
-    settings = Settings(spec.supply, spec.rounding, entitlement, share, None, "managers" if share else None)
-    return product, settings, Context.build(table, tiers, LADDERS, draw(st.integers(0, 3)), "P", "grouped")
+    settings = ProductTerms(spec.supply, spec.rounding, entitlement, share, None, "managers" if share else None)
+    return product, settings, TieredClients.build(table, tiers, LADDERS, draw(st.integers(0, 3)), "P", "grouped")
 
 
 def rows(result: ProductResult) -> list[dict[str, Any]]:
@@ -66,7 +67,7 @@ def rows(result: ProductResult) -> list[dict[str, Any]]:
 
 
 @given(cases())
-def test_quotas_are_whole_bounded_and_nothing_is_wasted(case: tuple[ProductRules, Settings, Context]) -> None:
+def test_quotas_are_whole_bounded_and_nothing_is_wasted(case: tuple[ProductRules, ProductTerms, TieredClients]) -> None:
     product, settings, ctx = case
     result = allocate_product(product, settings, ctx)
     claims = 0
@@ -84,7 +85,7 @@ def test_quotas_are_whole_bounded_and_nothing_is_wasted(case: tuple[ProductRules
 
 @given(cases())
 def test_a_better_tier_never_gets_less_and_equals_differ_by_at_most_one(
-    case: tuple[ProductRules, Settings, Context],
+    case: tuple[ProductRules, ProductTerms, TieredClients],
 ) -> None:
     product, settings, ctx = case
     eligible = [r for r in rows(allocate_product(product, settings, ctx)) if r["excluded_by"] is None]
@@ -101,7 +102,7 @@ def test_a_better_tier_never_gets_less_and_equals_differ_by_at_most_one(
 
 @given(cases(methods=DIVISORS), st.integers(1, 20))
 def test_more_supply_never_lowers_anyone_for_divisor_methods(
-    case: tuple[ProductRules, Settings, Context], more: int
+    case: tuple[ProductRules, ProductTerms, TieredClients], more: int
 ) -> None:
     product, settings, ctx = case
     settings = replace(settings, reserve_share=None)  # a share of a larger supply may hold back more
@@ -113,20 +114,20 @@ def test_more_supply_never_lowers_anyone_for_divisor_methods(
 
 @given(cases(), st.randoms(use_true_random=False))
 def test_row_order_changes_nothing_and_the_same_seed_gives_the_same_result(
-    case: tuple[ProductRules, Settings, Context], rnd: Any
+    case: tuple[ProductRules, ProductTerms, TieredClients], rnd: Any
 ) -> None:
     product, settings, ctx = case
     first = allocate_product(product, settings, ctx).quotas
     order = list(range(ctx.tiers.height))
     rnd.shuffle(order)
     # Rows in any order (not re-sorted): every client must get the same quota.
-    shuffled = Context.build(ctx.table[order], ctx.tiers[order], LADDERS, ctx.seed, ctx.period, "exact")
+    shuffled = TieredClients.build(ctx.table[order], ctx.tiers[order], LADDERS, ctx.seed, ctx.period, "exact")
     assert allocate_product(product, settings, shuffled).quotas.sort("client_id").equals(first)
     assert allocate_product(product, settings, ctx).quotas.equals(first)
 
 
 @st.composite
-def short_per_tier(draw: Any) -> tuple[ProductRules, Settings, Context]:
+def short_per_tier(draw: Any) -> tuple[ProductRules, ProductTerms, TieredClients]:
     """One ladder, entitlements up to 100 against orders up to 8 (so capped claims collide across
     tiers), and a supply short of the claims."""
     names = LADDERS["city"]
@@ -152,12 +153,12 @@ def short_per_tier(draw: Any) -> tuple[ProductRules, Settings, Context]:
         rounding=draw(st.sampled_from([*DIVISORS, "hamilton"])),
     )
     product = ProductRules(spec, entitlement, None, (), {"city": names})
-    settings = Settings(spec.supply, spec.rounding, entitlement, None, None, None)
+    settings = ProductTerms(spec.supply, spec.rounding, entitlement, None, None, None)
     ladders = {"city": names}
     return (
         product,
         settings,
-        Context.build(table, table.select("client_id", "ladder", "tier"), ladders, 1, "P", "grouped"),
+        TieredClients.build(table, table.select("client_id", "ladder", "tier"), ladders, 1, "P", "grouped"),
     )
 
 
@@ -171,8 +172,8 @@ def short_per_tier(draw: Any) -> tuple[ProductRules, Settings, Context]:
             (),
             {"city": LADDERS["city"]},
         ),
-        Settings(4, "webster", {"city": {"A": 100, "B": 3, "C": 1, "D": 0}}, None, None, None),
-        Context.build(
+        ProductTerms(4, "webster", {"city": {"A": 100, "B": 3, "C": 1, "D": 0}}, None, None, None),
+        TieredClients.build(
             pl.DataFrame({"client_id": ["a", "b"], "ladder": ["city", "city"], "tier": ["A", "B"], "order": [3, 3]}),
             pl.DataFrame({"client_id": ["a", "b"], "ladder": ["city", "city"], "tier": ["A", "B"]}),
             {"city": LADDERS["city"]},
@@ -182,7 +183,7 @@ def short_per_tier(draw: Any) -> tuple[ProductRules, Settings, Context]:
         ),
     )
 )
-def test_per_tier_equal_capped_claims_differ_by_at_most_one(case: tuple[ProductRules, Settings, Context]) -> None:
+def test_per_tier_equal_capped_claims_differ_by_at_most_one(case: tuple[ProductRules, ProductTerms, TieredClients]) -> None:
     """per_tier divides every capped claim by one common divisor: two clients claiming the same
     (tier entitlement capped by order and max_per_client) are treated alike whatever their tiers'
     uncapped per_client, across tiers and ladders."""

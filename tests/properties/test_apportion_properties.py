@@ -1,4 +1,4 @@
-"""Fairness of allocator.apportion, stated as properties and checked with hypothesis.
+"""Fairness of allocator.apportionment.methods, stated as properties and checked with hypothesis.
 
 Definitions the properties rely on (the same as in the module docstring):
 
@@ -35,7 +35,7 @@ from fractions import Fraction
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from allocator.apportion import METHODS, Group, GroupShare, apportion, apportion_groups, tiebreak_keys
+from allocator.apportionment.methods import METHODS, Group, GroupShare, apportion, apportion_groups, tiebreak_keys
 
 DIVISORS = tuple(m for m in METHODS if m != "hamilton")
 Weight = int | Fraction

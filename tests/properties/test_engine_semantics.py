@@ -13,8 +13,8 @@ from typing import Any
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from allocator.conditions import Any_, Compare, Cond, Not, evaluate
-from allocator.engine import Rule, all_matches, first_match
+from allocator.engine.durable import Rule, all_matches, first_match
+from allocator.inputs.conditions import Any_, Compare, Cond, Not, evaluate
 from tests.strategies import condition_trees
 
 NUMBERS = [0, 1, 2, 2.0, 2.5, 100, 1e-05, 3e-07, -1, 1e16]

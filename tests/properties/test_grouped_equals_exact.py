@@ -14,13 +14,13 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allocator.allocation import Context, excluded_by
-from allocator.allocation_rules import Eligibility, ProductRules
-from allocator.conditions import Compare, Cond, FieldKind
-from allocator.expressions import BinOp, Col
-from allocator.models import FieldSpec, Product
-from allocator.tiering import tier_clients
-from allocator.tiering_rules import Adjustment, Placement, TieringRules
+from allocator.inputs.allocation_rules import Eligibility, ProductRules
+from allocator.inputs.conditions import Compare, Cond, FieldKind
+from allocator.inputs.expressions import BinOp, Col
+from allocator.inputs.models import FieldSpec, Product
+from allocator.inputs.tiering_rules import Adjustment, Placement, TieringRules
+from allocator.pipeline.allocation import TieredClients, excluded_by
+from allocator.pipeline.tiering import tier_clients
 from tests.strategies import condition_trees
 
 TIERS = ("A", "B", "C", "D")
@@ -133,6 +133,6 @@ def test_grouped_and_exact_modes_agree(
         eligible=tuple(Eligibility(f"e{i}", c) for i, c in enumerate(eligibility)),
         window={},
     )
-    grouped = excluded_by(product, Context.build(table_g, tiers_g, rules.ladders, 1, "P", "grouped"))
-    exact = excluded_by(product, Context.build(table_e, tiers_e, rules.ladders, 1, "P", "exact"))
+    grouped = excluded_by(product, TieredClients.build(table_g, tiers_g, rules.ladders, 1, "P", "grouped"))
+    exact = excluded_by(product, TieredClients.build(table_e, tiers_e, rules.ladders, 1, "P", "exact"))
     assert grouped.to_list() == exact.to_list()

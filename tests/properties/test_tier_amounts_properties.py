@@ -17,7 +17,7 @@ from typing import Literal
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from allocator.tier_amounts import TierAmounts, TierDemand, solve_tier_amounts, total_for
+from allocator.apportionment.tier_amounts import TierAmounts, TierDemand, solve_tier_amounts, total_for
 
 Target = Literal["at_most", "nearest"]
 BRUTE_VECTORS = 150000  # C(B + T, T), the most vectors one example may enumerate

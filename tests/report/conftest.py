@@ -21,8 +21,8 @@ from subprocess import PIPE
 
 import pytest
 
-from allocator.outputs import write_csv
-from allocator.runner import RunResult, run_scenario
+from allocator.outputs.tables import write_csv
+from allocator.pipeline.run import RunResult, run_scenario
 
 ROOT = Path(__file__).parents[2]
 TINY = ROOT / "tests" / "cli" / "fixtures" / "tiny" / "scenario.yaml"

@@ -14,8 +14,8 @@ from typing import Any
 import polars as pl
 import pytest
 
-from allocator.report import render_report
-from allocator.runner import RunResult, run_scenario
+from allocator.outputs.report import render_report
+from allocator.pipeline.run import RunResult, run_scenario
 
 TINY_FOLDER = Path(__file__).parents[1] / "cli" / "fixtures" / "tiny"
 MOVES = Path(__file__).parent / "fixtures" / "moves" / "scenario.yaml"
@@ -69,8 +69,8 @@ def test_same_result_and_same_inputs_give_the_same_bytes(tiny: RunResult, moves:
     assert render_report(tiny).encode() == render_report(again).encode()
     # another process, another string-hash seed, another working directory: the same bytes
     code = (
-        "import sys; from pathlib import Path; from allocator.runner import run_scenario; "
-        "from allocator.report import render_report; "
+        "import sys; from pathlib import Path; from allocator.pipeline.run import run_scenario; "
+        "from allocator.outputs.report import render_report; "
         "sys.stdout.buffer.write(render_report(run_scenario(Path(sys.argv[1]))).encode())"
     )
     path = str(MOVES.resolve())

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from allocator.report import render_report
-from allocator.runner import RunResult
+from allocator.outputs.report import render_report
+from allocator.pipeline.run import RunResult
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

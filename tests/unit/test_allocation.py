@@ -6,24 +6,25 @@ from fractions import Fraction
 
 import polars as pl
 
-from allocator.allocation import Context, allocate_product, default_settings
-from allocator.allocation_rules import ProductRules
-from allocator.models import Product, Window
+from allocator.inputs.allocation_rules import ProductRules
+from allocator.inputs.models import Product, Window
+from allocator.inputs.product_terms import terms_of
+from allocator.pipeline.allocation import TieredClients, allocate_product
 
 TIERS = ("A", "B", "C")
 
 
-def context(rows: list[tuple[str, str, str, int | None]], ladders: dict[str, tuple[str, ...]] | None = None) -> Context:
+def context(rows: list[tuple[str, str, str, int | None]], ladders: dict[str, tuple[str, ...]] | None = None) -> TieredClients:
     table = pl.DataFrame(
         rows, schema={"client_id": pl.String, "ladder": pl.String, "tier": pl.String, "order": pl.Int64}, orient="row"
     )
-    return Context.build(
+    return TieredClients.build(
         table, table.select("client_id", "ladder", "tier"), ladders or {"shops": TIERS}, 1, "P", "grouped"
     )
 
 
-def quotas(product: ProductRules, ctx: Context) -> list[int]:
-    return allocate_product(product, default_settings(product), ctx).quotas["quota"].to_list()
+def quotas(product: ProductRules, ctx: TieredClients) -> list[int]:
+    return allocate_product(product, terms_of(product), ctx).quotas["quota"].to_list()
 
 
 def rules(
@@ -63,7 +64,7 @@ def test_priority_serves_the_best_tier_first_with_equal_shares_within() -> None:
 
 def test_priority_leaves_supply_over_once_every_order_is_met() -> None:
     spec = Product(id="p", supply=100, order_column="order", policy="priority")
-    result = allocate_product(rules(spec), default_settings(rules(spec)), context(SHOPS))
+    result = allocate_product(rules(spec), terms_of(rules(spec)), context(SHOPS))
     assert result.quotas["quota"].to_list() == [9, 2, 9, 9, 9]
     assert (result.allocated, result.unallocated) == (38, 62)
 
@@ -73,7 +74,7 @@ def test_reserve_share_rounds_down_and_is_reported() -> None:
         id="p", supply=99, order_column="order", policy="per_tier", reserve={"share": 0.05, "owner": "managers"}
     )  # type: ignore[arg-type]
     product = rules(spec, entitlement={"shops": {"A": 5, "B": 3, "C": 1}})
-    result = allocate_product(product, default_settings(product), context(SHOPS))
+    result = allocate_product(product, terms_of(product), context(SHOPS))
     assert (result.supply, result.reserve, result.available, result.allocated, result.unallocated) == (
         99,
         4,
@@ -90,7 +91,7 @@ def test_tier_amounts_split_across_three_equal_ladders_loses_no_unit() -> None:
     rows = [(f"{lad}-{i}", lad, "A", None) for lad in ladders for i in range(1)]
     spec = Product(id="p", supply=100, policy="tier_amounts", ladder_split={"north": 1, "south": 1, "west": 1})
     product = rules(spec, ladders=ladders)
-    result = allocate_product(product, default_settings(product), context(rows, ladders))
+    result = allocate_product(product, terms_of(product), context(rows, ladders))
     assert result.tier_amounts == {("north", "A"): 34, ("south", "A"): 33, ("west", "A"): 33}
     assert result.quotas["quota"].to_list() == [34, 33, 33]
     assert result.allocated == 100
@@ -101,7 +102,7 @@ def test_tier_amounts_window_and_caps() -> None:
         id="p", supply=10, order_column="order", policy="tier_amounts", window=Window(highest="A", lowest="B")
     )
     product = ProductRules(spec, None, None, (), {"shops": ("A", "B")})
-    result = allocate_product(product, default_settings(product), context(SHOPS))
+    result = allocate_product(product, terms_of(product), context(SHOPS))
     # C is outside the window; a2 is capped by its order of 2. Totals min(a, 9) + min(a, 2) + 2b
     # reach 10 with (4, 2) and (6, 1); `flat` takes the smaller amounts from the best tier down.
     assert result.tier_amounts == {("shops", "A"): 4, ("shops", "B"): 2}
@@ -116,7 +117,7 @@ def test_per_tier_weights_are_the_capped_claims_not_the_uncapped_entitlement() -
     spec = Product(id="p", supply=5, order_column="order", policy="per_tier")
     product = rules(spec, entitlement={"shops": {"A": 100, "B": 4, "C": 2}})
     rows = [("a", "shops", "A", 4), ("b", "shops", "B", 9), ("c", "shops", "C", 9)]
-    result = allocate_product(product, default_settings(product), context(rows))
+    result = allocate_product(product, terms_of(product), context(rows))
     assert result.quotas["entitled"].to_list() == [4, 4, 2]
     assert result.quotas["quota"].to_list() == [2, 2, 1]
 

@@ -1,4 +1,4 @@
-"""allocator.apportion: hand-computed cases, whole results, whole error messages."""
+"""allocator.apportionment.methods: hand-computed cases, whole results, whole error messages."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from allocator.apportion import (
+from allocator.apportionment.methods import (
     METHODS,
     ApportionError,
     Group,

@@ -45,7 +45,7 @@ def test_yaml_is_only_composed_with_the_safe_loader() -> None:
                 uses.append((path.name, line.strip()))
     composes = [u for u in uses if "yaml.compose" in u[1]]
     assert composes == []  # yamlio composes with its own loader, built from PyYAML's safe parts only
-    from allocator.yamlio import _Loader
+    from allocator.inputs.safe_yaml import _Loader
 
     assert [c.__name__ for c in _Loader.__bases__] == ["Reader", "Scanner", "Parser", "Composer", "_Resolver"]
     assert not [c for c in _Loader.__mro__ if "Constructor" in c.__name__ or c.__name__ == "SafeLoader"]

@@ -5,7 +5,16 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from allocator.expressions import BinOp, Col, ExpressionError, Neg, Num, evaluate_row, parse_expression, to_polars
+from allocator.inputs.expressions import (
+    BinOp,
+    Col,
+    ExpressionError,
+    Neg,
+    Num,
+    evaluate_row,
+    parse_expression,
+    to_polars,
+)
 
 
 def test_precedence_and_parentheses() -> None:

@@ -13,8 +13,8 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from allocator.errors import SnapshotError
-from allocator.models import FieldSpec
-from allocator.snapshots import Column, load_snapshot
+from allocator.inputs.models import FieldSpec
+from allocator.inputs.snapshots import Column, load_snapshot
 
 COLUMNS = {
     "market": Column("market", FieldSpec(type="category", values=["city", "village"]), ("city", "village")),

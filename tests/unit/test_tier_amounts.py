@@ -1,10 +1,10 @@
-"""Hand-checked cases for allocator.tier_amounts: whole results, whole error messages."""
+"""Hand-checked cases for allocator.apportionment.tier_amounts: whole results, whole error messages."""
 
 from fractions import Fraction
 
 import pytest
 
-from allocator.tier_amounts import (
+from allocator.apportionment.tier_amounts import (
     Shape,
     Target,
     TierAmounts,

@@ -1,4 +1,4 @@
-"""External truth for allocator.apportion: census apportionments, elections, capped counterexamples.
+"""External truth for allocator.apportionment.methods: census apportionments, elections, capped counterexamples.
 
 The data are copies in tests/vectors/data (attribution in its README.md); nothing outside the
 repository is read.
@@ -36,7 +36,7 @@ from typing import Any
 
 import pytest
 
-from allocator.apportion import METHODS, apportion
+from allocator.apportionment.methods import METHODS, apportion
 
 DATA = Path(__file__).parent / "data"
 DIVISORS = [m for m in METHODS if m != "hamilton"]

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from allocator.tier_amounts import TierDemand, solve_tier_amounts, total_for
+from allocator.apportionment.tier_amounts import TierDemand, solve_tier_amounts, total_for
 
 DATA = json.loads((Path(__file__).parent / "peer" / "tobacco_30_tiers.json").read_text("utf-8"))
 CUSTOMERS: list[int] = DATA["customers_per_tier_D30_to_D1"]

@@ -11,16 +11,17 @@ from fractions import Fraction
 import polars as pl
 import pytest
 
-from allocator.allocation import Context, allocate_product, default_settings
-from allocator.allocation_rules import ProductRules
 from allocator.errors import AllocatorError
-from allocator.models import Product
+from allocator.inputs.allocation_rules import ProductRules
+from allocator.inputs.models import Product
+from allocator.inputs.product_terms import terms_of
+from allocator.pipeline.allocation import TieredClients, allocate_product
 
 INT64_MAX = 2**63 - 1
 LADDERS = {"shops": ("A", "B")}
 
 
-def context(orders: list[int | None]) -> Context:
+def context(orders: list[int | None]) -> TieredClients:
     table = pl.DataFrame(
         {
             "client_id": [f"c{i}" for i in range(len(orders))],
@@ -29,7 +30,7 @@ def context(orders: list[int | None]) -> Context:
             "order": pl.Series(orders, dtype=pl.Int64),
         }
     )
-    return Context.build(table, table.select("client_id", "ladder", "tier"), LADDERS, 1, "P", "grouped")
+    return TieredClients.build(table, table.select("client_id", "ladder", "tier"), LADDERS, 1, "P", "grouped")
 
 
 def product(**fields: object) -> ProductRules:
@@ -41,7 +42,7 @@ def product(**fields: object) -> ProductRules:
 
 
 def columns(rules: ProductRules, orders: list[int | None]) -> list[tuple[int | None, int | None, int]]:
-    result = allocate_product(rules, default_settings(rules), context(orders))
+    result = allocate_product(rules, terms_of(rules), context(orders))
     return result.quotas.select("ordered", "entitled", "quota").rows()
 
 
@@ -67,7 +68,7 @@ def test_a_negative_order_is_refused_not_read_as_no_order() -> None:
 
 def test_floors_adding_up_past_int64_are_dropped_with_a_note() -> None:
     rules = product(policy="weighted", min_per_client=2**62)
-    result = allocate_product(rules, default_settings(rules), context([2**62] * 4))
+    result = allocate_product(rules, terms_of(rules), context([2**62] * 4))
     assert result.notes == (f"min_per_client {2**62} not applied: {2**64} needed, 10 available",)
     # four equal claims share 10: two get 3, two get 2, the tie going by key
     assert sorted(result.quotas["quota"].to_list()) == [2, 2, 3, 3]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from allocator.errors import AllocatorError
-from allocator.periods import PeriodError, latest_earlier, parse_period
+from allocator.inputs.periods import PeriodError, latest_earlier, parse_period
 
 ACCEPTED = (
     "a year (2026), a quarter (2026Q4 or 2026-Q4), a month (2026-09 or 202609), "

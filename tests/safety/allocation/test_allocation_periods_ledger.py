@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from allocator.cli import main
-from allocator.ledger import Ledger, RunInfo
+from allocator.outputs.ledger import Ledger, RunInfo
 
 TINY = Path(__file__).resolve().parents[2] / "cli" / "fixtures" / "tiny"
 

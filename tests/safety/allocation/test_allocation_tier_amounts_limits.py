@@ -25,7 +25,7 @@ def _limit_memory() -> None:
 
 def run_in_child(code: str) -> str:
     """Run `code` (solve_tier_amounts and TierDemand imported) in a memory-bounded child: its stdout."""
-    code = "from allocator.tier_amounts import TierAmountsTooLarge, TierDemand, solve_tier_amounts\n" + textwrap.dedent(
+    code = "from allocator.apportionment.tier_amounts import TierAmountsTooLarge, TierDemand, solve_tier_amounts\n" + textwrap.dedent(
         code
     )
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
@@ -127,20 +127,21 @@ def test_the_refusal_is_a_user_error() -> None:
 
 ALLOCATE = """
     import polars as pl
-    from allocator.allocation import Context, allocate_product, default_settings
-    from allocator.allocation_rules import ProductRules
+    from allocator.inputs.product_terms import terms_of
+    from allocator.pipeline.allocation import TieredClients, allocate_product
+    from allocator.inputs.allocation_rules import ProductRules
     from allocator.errors import AllocatorError
-    from allocator.models import Product
+    from allocator.inputs.models import Product
 
     table = pl.DataFrame(
         [(c, "shops", t, o) for c, t, o in ROWS],
         schema={"client_id": pl.String, "ladder": pl.String, "tier": pl.String, "order": pl.Int64},
         orient="row",
     )
-    ctx = Context.build(table, table.select("client_id", "ladder", "tier"), {"shops": ("A", "B")}, 1, "P", "grouped")
+    ctx = TieredClients.build(table, table.select("client_id", "ladder", "tier"), {"shops": ("A", "B")}, 1, "P", "grouped")
     product = ProductRules(SPEC, None, None, (), {"shops": ("A", "B")})
     try:
-        result = allocate_product(product, default_settings(product), ctx)
+        result = allocate_product(product, terms_of(product), ctx)
         print(result.tier_amounts, result.quotas["quota"].to_list(), result.allocated, result.unallocated)
     except AllocatorError as exc:
         print(exc)
@@ -148,7 +149,7 @@ ALLOCATE = """
 
 
 def allocate_in_child(rows: str, spec: str) -> str:
-    setup = f"from allocator.models import Product\nROWS = {rows}\nSPEC = {spec}\n"
+    setup = f"from allocator.inputs.models import Product\nROWS = {rows}\nSPEC = {spec}\n"
     return run_in_child(setup + textwrap.dedent(ALLOCATE))
 
 

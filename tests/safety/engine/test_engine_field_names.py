@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from allocator.scenarios import snapshot_columns
-from allocator.snapshots import load_snapshot
-from allocator.tiering import Mode, tier_clients
-from allocator.tiering_rules import load_tiering
+from allocator.inputs.scenarios import snapshot_columns
+from allocator.inputs.snapshots import load_snapshot
+from allocator.inputs.tiering_rules import load_tiering
+from allocator.pipeline.tiering import Mode, tier_clients
 
 NAMES = ["kind", "i", "id", "sid", "m", "pri", "run", "l", "label", "$and", "$s", "a.b", "市场", "~none", "f0"]  # names starting with _ are refused (the tool's own columns)
 

@@ -24,14 +24,14 @@ CHILD = """
 import json, sys
 from pathlib import Path
 import polars as pl
-from allocator.allocation import Context, excluded_by
-from allocator.allocation_rules import Eligibility, ProductRules
-from allocator.conditions import Compare
-from allocator.models import Product
-from allocator.scenarios import snapshot_columns
-from allocator.snapshots import load_snapshot
-from allocator.tiering import tier_clients
-from allocator.tiering_rules import load_tiering
+from allocator.pipeline.allocation import TieredClients, excluded_by
+from allocator.inputs.allocation_rules import Eligibility, ProductRules
+from allocator.inputs.conditions import Compare
+from allocator.inputs.models import Product
+from allocator.inputs.scenarios import snapshot_columns
+from allocator.inputs.snapshots import load_snapshot
+from allocator.pipeline.tiering import tier_clients
+from allocator.inputs.tiering_rules import load_tiering
 
 folder, mode, eligible = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 rules = load_tiering(folder / "tiering.yaml")
@@ -42,7 +42,7 @@ if eligible:
     # client c excluded by the first rule `volume >= 10 * (eligible - k)` that holds
     checks = tuple(Eligibility(f"e{k}", Compare("volume", "gte", 10 * (eligible - k))) for k in range(eligible))
     product = ProductRules(spec=Product(id="p", supply=1), entitlement=None, weights=None, eligible=checks, window={})
-    ctx = Context.build(table, tiers, rules.ladders, 1, "P", mode)
+    ctx = TieredClients.build(table, tiers, rules.ladders, 1, "P", mode)
     out["excluded_by"] = excluded_by(product, ctx).to_list()
 print(json.dumps(out))
 """

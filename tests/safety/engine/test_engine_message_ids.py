@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from allocator.conditions import Compare
-from allocator.engine import CHUNK, Rule, all_matches, first_match
+from allocator.engine.durable import CHUNK, Rule, all_matches, first_match
+from allocator.inputs.conditions import Compare
 
 
 def _fnv1a_32(text: str) -> int:

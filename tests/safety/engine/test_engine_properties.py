@@ -15,14 +15,13 @@ import polars as pl
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from allocator.conditions import All, Any_, Compare, Cond, FieldKind, Not, evaluate
-from allocator.engine import Rule, all_matches, first_match
-from allocator.expressions import BinOp, Col
-from allocator.models import FieldSpec
-from allocator.rule_compiler import too_complex
-from allocator.tiering import engine_rules, with_derived
-from allocator.tiering import evaluate as run_tiering
-from allocator.tiering_rules import Adjustment, Placement, TieringRules
+from allocator.engine.durable import Rule, all_matches, first_match
+from allocator.inputs.condition_compiler import too_complex
+from allocator.inputs.conditions import All, Any_, Compare, Cond, FieldKind, Not, evaluate
+from allocator.inputs.expressions import BinOp, Col
+from allocator.inputs.models import FieldSpec
+from allocator.inputs.tiering_rules import Adjustment, Placement, TieringRules
+from allocator.pipeline.tiering import engine_outcomes, engine_rules, with_derived
 from tests.strategies import condition_trees
 
 ENGINE_KEYS = ["kind", "i", "s", "id", "sid", "m", "pri", "run", "all", "any", "l", "label", "f0", "f1", "~none"]
@@ -182,5 +181,5 @@ def test_grouped_and_exact_tiering_equal_the_reference_for_any_names(case: tuple
         placed = next((r.id for r in placement if evaluate(r.cond, row)), None)
         expected.append((placed, tuple(r.id for r in adjust if evaluate(r.cond, row))))
     for mode in ("grouped", "exact"):
-        got = [(o.placed_by, o.adjustments) for o in run_tiering(rules, table, mode)]
+        got = [(o.placed_by, o.adjustments) for o in engine_outcomes(rules, table, mode).per_client()]
         assert got == expected, mode

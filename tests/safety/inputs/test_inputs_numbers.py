@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from allocator.cli import main
-from allocator.scenarios import snapshot_columns
-from allocator.snapshots import load_snapshot
-from allocator.tiering import tier_clients
-from allocator.tiering_rules import load_tiering
+from allocator.inputs.scenarios import snapshot_columns
+from allocator.inputs.snapshots import load_snapshot
+from allocator.inputs.tiering_rules import load_tiering
+from allocator.pipeline.tiering import tier_clients
 from tests.safety.inputs.files import ALLOCATION, CLIENTS, SCENARIO, TIERING
 
 BIG = "99999999999999999999"

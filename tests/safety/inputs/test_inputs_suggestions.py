@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from allocator.conditions import SUGGEST_BUDGET, did_you_mean, limited_suggestions
+from allocator.inputs.conditions import SUGGEST_BUDGET, did_you_mean, limited_suggestions
 
 
 def _hostile_tiering(n_fields: int, n_rules: int, name_length: int) -> str:

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from allocator.batch import BusyError
 from allocator.cli import main
-from allocator.errors import AllocatorError, LedgerError, OutputError
+from allocator.errors import AllocatorError, BusyError, LedgerError, OutputError
 
 
 @pytest.mark.parametrize("value", ["nan", "inf", "-1", "-inf", "1e9", "soon", ""])

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from allocator.cli import main
-from allocator.outputs import write_csv, write_csv_parts
+from allocator.outputs.tables import write_csv, write_csv_parts
 
 
 def test_text_cells_that_start_a_formula_get_a_leading_quote(tmp_path: Path) -> None:

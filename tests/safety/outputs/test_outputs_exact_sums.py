@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from allocator.outputs import cell_sums
+from allocator.pipeline.summaries import cell_sums
 
 
 def test_sums_past_two_to_the_53_are_exact() -> None:

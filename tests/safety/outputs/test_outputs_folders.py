@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from allocator.cli import main
-from allocator.outputs import clean_leftovers
+from allocator.outputs.atomic import clean_leftovers
 from tests.safety.outputs.outputs_helpers import tree
 
 HINT = "; give --out a new or empty folder, or one that allocator wrote"

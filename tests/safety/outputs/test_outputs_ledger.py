@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from allocator import ledger as ledger_module
-from allocator import outputs
 from allocator.cli import main
-from allocator.ledger import APPLICATION_ID, SCHEMA
+from allocator.outputs import atomic as outputs
+from allocator.outputs import ledger as ledger_module
+from allocator.outputs.ledger import APPLICATION_ID, SCHEMA
 from tests.safety.outputs.outputs_helpers import tree
 
 DEMO = Path(__file__).resolve().parents[3] / "scenarios"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from allocator.joblog import log_line
+from allocator.outputs.joblog import log_line
 
 
 def test_a_log_line_escapes_del_c1_and_bidi_and_decodes_to_the_same_text() -> None:

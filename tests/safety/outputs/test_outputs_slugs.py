@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from allocator.cli import main
-from allocator.runner import folder_clashes, slug
+from allocator.inputs.folder_names import folder_clashes, slug
 
 DEMO = Path(__file__).resolve().parents[3] / "scenarios"
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from allocator.cli import main
-from allocator.diff import diff
 from allocator.errors import AllocatorError
+from tests.diffing import diff
 
 SHOPS = Path(__file__).parents[2] / "diff" / "fixtures" / "shops"
 ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from allocator.diff import diff
 from allocator.escape import markdown, markdown_code
+from tests.diffing import diff
 
 SHOPS = Path(__file__).parents[2] / "diff" / "fixtures" / "shops"
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from allocator.report import render_report
-from allocator.runner import run_scenario
+from allocator.outputs.report import render_report
+from allocator.pipeline.run import run_scenario
 
 SHOPS = Path(__file__).parents[2] / "diff" / "fixtures" / "shops"
 NAME = '</title><script>alert(1)</script>\x1b]52;c;aGk=\x07 "quoted" & \u202eco'

@@ -200,12 +200,12 @@ def test_a_usage_error_message(capsys: pytest.CaptureFixture[str]) -> None:
 def test_an_internal_error_message(
     hostile: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import allocator.commands
+    import allocator.commands.validate
 
     def broken(*args: object, **kwargs: object) -> int:
         raise RuntimeError(CLEAR + "\u202e")
 
-    monkeypatch.setattr(allocator.commands, "validate", broken)
+    monkeypatch.setattr(allocator.commands.validate, "validate", broken)
     code = main(["validate", "tiering.yaml"])
     out, err = capsys.readouterr()
     assert (code, out) == (3, "")

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from allocator import csv_reading
-from allocator.csv_reading import _parse_quoted, read_csv_text
 from allocator.errors import SnapshotError
+from allocator.inputs import csv_reading
+from allocator.inputs.csv_reading import _parse_quoted, read_csv_text
 
 # The bytes that decide CSV structure, and a few that must not.
 PIECES = st.sampled_from(['"', '""', ",", "\n", "\r\n", "\r", "a", "b", " ", "é", "\u2028", "\x85", "1", '"x"'])

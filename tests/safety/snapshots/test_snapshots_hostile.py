@@ -18,9 +18,9 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from allocator.errors import SnapshotError
-from allocator.models import FieldSpec
-from allocator.reading import file_problem
-from allocator.snapshots import Column, SnapshotWarning, load_snapshot, read_snapshot
+from allocator.inputs.models import FieldSpec
+from allocator.inputs.reading import file_problem
+from allocator.inputs.snapshots import Column, SnapshotWarning, load_snapshot, read_snapshot
 
 COLUMNS = {
     "market": Column("market", FieldSpec(type="category", values=["city", "village"]), ("city", "village")),
@@ -310,7 +310,7 @@ def _load_in_subprocess(path: Path) -> subprocess.CompletedProcess[str]:
         "import sys\n"
         "from pathlib import Path\n"
         "from allocator.errors import SnapshotError\n"
-        "from allocator.snapshots import load_snapshot\n"
+        "from allocator.inputs.snapshots import load_snapshot\n"
         "try:\n"
         "    load_snapshot(Path(sys.argv[1]), 'clients.csv', {})\n"
         "except SnapshotError as exc:\n"

@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from allocator.errors import SnapshotError
-from allocator.scenarios import load_rules, snapshot_columns
-from allocator.snapshots import Column, load_snapshot
+from allocator.inputs.scenarios import load_rules, snapshot_columns
+from allocator.inputs.snapshots import Column, load_snapshot
 
 ROOT = Path(__file__).resolve().parents[3]
 COLUMNS: dict[str, Column] = snapshot_columns(*load_rules(ROOT / "rules/tiering.yaml", ROOT / "rules/allocation.yaml"))

@@ -1,0 +1,156 @@
+"""A run that writes: under the locks, outputs swapped in atomically, recorded in the ledger.
+
+`allocator run` and `allocator batch` both come here; they differ only in what they print. The
+order is the natural one: check where the outputs and the ledger go, take the locks, load the
+scenario, start the ledger row, run, then write the outputs as the ledger commits its record.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from allocator import __version__
+from allocator.inputs.rule_files import display_path
+from allocator.inputs.scenarios import Scenario, load_scenario
+from allocator.outputs import interrupts
+from allocator.outputs.atomic import clean_leftovers
+from allocator.outputs.folders import guard_output_folder
+from allocator.outputs.joblog import Log
+from allocator.outputs.ledger import Ledger, RunInfo, check_ledger_file
+from allocator.outputs.lock import run_lock
+from allocator.outputs.run_folder import check_variant_folders, write_outputs
+from allocator.pipeline.run import PreviousTiers, RunResult, run
+from allocator.pipeline.tiering import Mode
+
+Progress = Callable[[str], None]
+
+
+def _inputs(scenario: Path, s: Scenario | None) -> list[tuple[str, Path]]:
+    """The files a run reads, as (what, path), for the output folder's guard."""
+    found = [("the scenario", scenario)]
+    if s is not None:
+        base = scenario.parent
+        found += [("the tiering file", base / s.spec.tiering), ("the allocation file", base / s.spec.allocation)]
+        found.append(("the snapshot", s.snapshot))
+    return found
+
+
+def execute(
+    scenario: Path,
+    out: Path,
+    *,
+    ledger: Path | None,
+    wait: float,
+    mode: Mode,
+    log: Log,
+    progress: Progress | None = None,
+    loaded: Scenario | None = None,
+) -> RunResult:
+    """Run a scenario under the locks, write its outputs atomically, record it in the ledger.
+
+    Nothing is written before the output folder and the ledger are known to be safe to use: an
+    output folder that holds anything but an earlier run's outputs, and a file that is not an
+    allocator ledger, are refused first. `loaded` is the scenario when the caller has read it
+    already (it is not read again)."""
+    say = progress or (lambda _: None)
+    log(
+        "start",
+        scenario=display_path(scenario),
+        out=display_path(out),
+        ledger=display_path(ledger) if ledger else None,
+        version=__version__,
+    )
+    guard_output_folder(out, _inputs(scenario, loaded), ledger)
+    if ledger is not None:
+        check_ledger_file(ledger)
+    with run_lock(out, ledger, wait):
+        log("locked")
+        clean_leftovers(out)
+        t0 = time.perf_counter()
+        if loaded is None:
+            loaded = load_scenario(scenario, progress=progress)
+        load_seconds = time.perf_counter() - t0
+        guard_output_folder(out, _inputs(scenario, loaded), ledger)  # now that the rule files are known
+        check_variant_folders(loaded)
+        if ledger is None:
+            result = _timed(run(loaded, mode, progress=progress), load_seconds)
+            _log_result(log, result)
+            say(f"writing {display_path(out)}")
+            write_outputs(result, out)
+            log("written", out=display_path(out))
+            return result
+        with Ledger.open(ledger) as book:
+            return _recorded(book, scenario, loaded, out, mode, log, progress, load_seconds)
+
+
+def _timed(result: RunResult, load_seconds: float) -> RunResult:
+    return dataclasses.replace(result, timings={"load": load_seconds, **result.timings})
+
+
+def _recorded(
+    book: Ledger,
+    path: Path,
+    scenario: Scenario,
+    out: Path,
+    mode: Mode,
+    log: Log,
+    progress: Progress | None,
+    load_seconds: float,
+) -> RunResult:
+    """The run with its ledger record: a `running` row first, then tiers, quotas and `ok` with the outputs."""
+    abandoned = book.fail_abandoned()
+    if abandoned:
+        log("ledger", abandoned_runs_marked_failed=abandoned)
+    assert scenario.clients is not None
+    info = RunInfo(
+        scenario=display_path(path), scenario_sha256=scenario.sha256, period=scenario.spec.period,
+        seed=scenario.spec.seed, snapshot_sha256=scenario.clients.sha256, tiering_sha256=scenario.tiering.sha256,
+        allocation_sha256=scenario.allocation.sha256, version=__version__, out_dir=str(out.resolve()),
+    )  # fmt: skip
+    run_id = book.start(info)
+
+    def interrupted(name: str) -> None:
+        book.fail_quietly(run_id, f"interrupted by {name}")
+
+    with interrupts.on_interrupt(interrupted):
+        try:
+            previous = None
+            if scenario.tiering.current_field is not None:
+                found = book.previous_tiers(scenario.spec.period)
+                previous = PreviousTiers(*found) if found is not None else None
+            result = _timed(run(scenario, mode, previous=previous, progress=progress), load_seconds)
+            _log_result(log, result)
+            if progress is not None:
+                progress(f"writing {display_path(out)}")
+            period, tiers = scenario.spec.period, result.tiers
+            quotas = [p.quotas for p in result.variants[0].products]
+            write_outputs(result, out, record=lambda: book.recording(run_id, period, tiers, quotas))
+            log("written", out=display_path(out))
+            log("recorded", ledger=display_path(book.path), run=run_id)
+        except BaseException as exc:
+            book.fail_quietly(run_id, f"{type(exc).__name__}: {exc}")
+            raise
+    return result
+
+
+def _log_result(log: Log, result: RunResult) -> None:
+    t = result.timings
+    if result.previous is not None:
+        log("current_tier", **result.previous)
+    log("loaded", clients=result.tiers.height, seconds=round(t.get("load", 0.0), 3))
+    for warning in result.warnings:
+        log("warning", message=warning)
+    log("tiered", seconds=round(t.get("tier", 0.0), 3))
+    for p in result.variants[0].products:
+        log(
+            "allocated",
+            product=p.product,
+            supply=p.supply,
+            reserve=p.reserve,
+            allocated=p.allocated,
+            unallocated=p.unallocated,
+        )
+    log("variants", count=len(result.variants) - 1, seconds=round(t.get("allocate", 0.0), 3))

@@ -1,0 +1,161 @@
+"""`allocator run`: a scenario's tiers and quotas, written to a folder, with the per-tier table."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import polars as pl
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from allocator.commands.execute import execute
+from allocator.commands.terminal import cells, emit
+from allocator.escape import terminal
+from allocator.inputs.folder_names import slug
+from allocator.inputs.rule_files import display_path
+from allocator.inputs.scenarios import load_scenario
+from allocator.outputs.joblog import quiet
+from allocator.pipeline.run import RunResult, VariantResult
+from allocator.pipeline.tiering import Mode
+
+
+def run(
+    scenario: Path, out: Path | None, engine: Mode = "grouped", ledger: Path | None = None, wait: float = 0.0
+) -> int:
+    """Run a scenario under the run lock, write its outputs, print the per-tier table."""
+    loaded = None
+    if out is None:  # the folder is named after the scenario: read it now, and only once
+        loaded = load_scenario(scenario)  # no spinner yet: nothing to show before the lock
+    target = out if out is not None else Path("out") / slug(loaded.spec.name if loaded else "", "scenario")
+    if sys.stderr.isatty():  # a spinner with the current step; nothing when output is redirected
+        with Console(stderr=True).status("starting") as status:
+            result = execute(
+                scenario,
+                target,
+                ledger=ledger,
+                wait=wait,
+                mode=engine,
+                log=quiet,
+                progress=lambda step: status.update(Text(terminal(step))),  # file names, never markup
+                loaded=loaded,
+            )
+    else:
+        result = execute(scenario, target, ledger=ledger, wait=wait, mode=engine, log=quiet, loaded=loaded)
+    for warning in result.warnings:
+        print(terminal(warning), file=sys.stderr)
+    print_run(result, target)
+    return 0
+
+
+def print_run(result: RunResult, target: Path) -> None:
+    """The base's per-tier table (tier amounts as one column per product), then the variants compared."""
+    s = result.scenario
+    base = result.variants[0]
+    items: list[object] = [
+        f"{s.spec.name} · period {s.spec.period} · seed {s.spec.seed} · {result.tiers.height} clients"
+    ]
+    by_amounts = {p.product for p in base.products if p.tier_amounts is not None}
+    rows = base.summary.filter(~pl.col("product").is_in(list(by_amounts)))
+    if rows.height:
+        table = Table(title="base", title_justify="left", show_edge=False, pad_edge=False)
+        for col in (
+            "product",
+            "ladder",
+            "tier",
+            "clients",
+            "ordered",
+            "entitled",
+            "allocated",
+            "fill",
+            "stock-out",
+            "note",
+        ):
+            table.add_column(col, justify="left" if col in ("product", "ladder", "tier", "note") else "right")
+        for row in rows.iter_rows(named=True):
+            if row["line"] == "tier":
+                table.add_row(*cells(row["product"], row["ladder"], row["tier"], *_nums(row), ""))
+            else:
+                rest = ("", "", "", "", str(row["allocated"]), "", "", row["note"])
+                table.add_row(*cells(row["product"], row["line"], *rest), style="dim")
+        items.append(table)
+    if base.tier_amounts is not None:
+        items.append(_amounts_table(base))
+    if len(result.variants) > 1:
+        items.append(_comparison_table(result))
+    files = "tiers.csv, quotas.csv, summary.csv, manifest.json"
+    files += ", comparison.csv, report.html" if len(result.variants) > 1 else ", report.html"
+    items.append(f"wrote {display_path(target)}/ ({files})")
+    emit(*items)
+
+
+def _amounts_table(variant: VariantResult) -> Table:
+    """Tier amounts: one row per tier, one column per product (the amount each shop may get)."""
+    amounts = variant.tier_amounts
+    assert amounts is not None
+    products = list(dict.fromkeys(amounts["product"].to_list()))
+    table = Table(title="base: tier amounts (cartons per shop)", title_justify="left", show_edge=False, pad_edge=False)
+    for i, col in enumerate(cells("ladder", "tier", "shops", *products)):
+        table.add_column(col, justify="left" if i < 2 else "right")
+    wide = amounts.pivot(on="product", index=["ladder", "tier", "customers"], values="amount", maintain_order=True)
+    for row in wide.iter_rows(named=True):
+        table.add_row(*cells(row["ladder"], row["tier"], row["customers"], *(row[p] for p in products)))
+    results = {p.product: p for p in variant.products}
+    table.add_section()
+    table.add_row(*cells("total", "", "", *(results[p].allocated for p in products)))
+    table.add_row(*cells("supply", "", "", *(results[p].available for p in products)))
+    table.add_row(*cells("left", "", "", *(results[p].unallocated for p in products)))
+    return table
+
+
+def _differs(rows: pl.DataFrame, names: list[str]) -> bool:
+    return any(rows[n].to_list() != rows[names[0]].to_list() for n in names[1:])
+
+
+def _comparison_table(result: RunResult) -> Table:
+    """Allocated (fill rate) per product and tier, base and each variant side by side."""
+    names = [v.name for v in result.variants]
+    table = Table(
+        title="variants compared: allocated (fill rate)", title_justify="left", show_edge=False, pad_edge=False
+    )
+    for i, col in enumerate(cells("product", "ladder", "tier", *names)):
+        table.add_column(col, justify="left" if i < 3 else "right")
+    comp = result.comparison
+    wide = comp.with_columns(
+        pl.format(
+            "{} ({})", pl.col("allocated"), pl.col("fill_rate").mul(100).round(1).cast(pl.String).fill_null("-") + "%"
+        )
+        .str.replace(r"\(-%\)", "")
+        .str.strip_chars()
+        .alias("cell")
+    ).pivot(on="variant", index=["product", "ladder", "tier"], values="cell", maintain_order=True)
+    products = wide["product"].unique(maintain_order=True).to_list()
+    changed = [p for p in products if _differs(wide.filter(pl.col("product") == p), names)]
+    for row in wide.filter(pl.col("product").is_in(changed)).iter_rows(named=True):
+        table.add_row(*cells(row["product"], row["ladder"], row["tier"], *(row[n] or "" for n in names)))
+    table.add_section()
+    for p in result.variants[0].products:
+        totals = []
+        for v in result.variants:
+            got = next(x for x in v.products if x.product == p.product)
+            totals.append(f"{got.allocated} of {got.available}")
+        table.add_row(*cells(p.product, "total", "", *totals))
+    return table
+
+
+def _nums(row: dict[str, object]) -> list[str]:
+    def pct(x: object) -> str:
+        return f"{float(x) * 100:.1f}%" if isinstance(x, float) else "-"
+
+    def num(x: object) -> str:
+        return str(x) if x is not None else "-"
+
+    return [
+        num(row["clients"]),
+        num(row["ordered"]),
+        num(row["entitled"]),
+        num(row["allocated"]),
+        pct(row["fill_rate"]),
+        pct(row["stockout_rate"]),
+    ]

@@ -1,0 +1,334 @@
+"""An allocation file checked against its tiering rules and compiled into frozen products.
+
+Entitlement tables (`per_client`, `weights`) are given for every ladder at once
+(`{A: 5, B: 3}`) or per ladder (`{city: {A: 5}, village: {A: 3}}`); every tier of every ladder
+needs a value, and values may not increase from a better tier to a worse one.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from allocator.inputs.condition_compiler import too_complex
+from allocator.inputs.conditions import Cond, FieldKind, did_you_mean, limited_suggestions, parse_condition
+from allocator.inputs.models import MAX_QUANTITY, AllocationFile, FieldSpec, Product
+from allocator.inputs.rule_files import Loaded, raise_problems, read_model
+from allocator.inputs.safe_yaml import Document, PathT, Problem
+from allocator.inputs.tiering_rules import TieringRules, as_list, as_mapping, check_fields, field_kind
+
+_POLICY_KEYS = {
+    "per_tier": {"per_client"},
+    "weighted": {"weights"},
+    "priority": set(),
+    "tier_amounts": {"target", "shape"},
+}
+_ONLY_FOR = {
+    "ladder_split": ("tier_amounts",),
+    "per_client": ("per_tier", "tier_amounts"),
+    "weights": ("weighted",),
+    "target": ("tier_amounts",),
+    "shape": ("tier_amounts",),
+}
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    id: str
+    cond: Cond
+
+
+@dataclass(frozen=True)
+class ProductRules:
+    """One product's allocation, checked; tables resolved to {ladder: {tier: value}}."""
+
+    spec: Product
+    entitlement: dict[str, dict[str, int]] | None
+    weights: dict[str, dict[str, Fraction]] | None
+    eligible: tuple[Eligibility, ...]
+    window: dict[str, tuple[str, ...]]  # per ladder, the tiers inside the window
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+
+@dataclass(frozen=True)
+class AllocationRules:
+    """Everything the pipeline needs from an allocation file, checked, with the document it came from."""
+
+    file: str
+    sha256: str
+    fields: dict[str, FieldSpec]
+    products: tuple[ProductRules, ...]
+    source: Document | None = field(default=None, compare=False, repr=False)
+
+
+def condition_names(tiering: TieringRules, fields: dict[str, FieldSpec], orders: list[str]) -> dict[str, FieldKind]:
+    """What eligibility conditions may read: tiering fields, derived values, own fields, orders."""
+    names = dict(tiering.names)
+    all_tiers = tiering.all_tiers()
+    names.update({n: field_kind(s, all_tiers) for n, s in fields.items()})
+    names.update({o: FieldKind("integer") for o in orders})
+    names["tier"] = FieldKind("tier", all_tiers)
+    names["ladder"] = FieldKind("category", tuple(tiering.ladders))
+    return names
+
+
+@limited_suggestions()
+def load_allocation(file: Path, tiering: TieringRules) -> AllocationRules:
+    """Read, check and compile an allocation file for these tiering rules; raise on any problem."""
+    return compile_allocation(read_model(file, AllocationFile, "allocation"), tiering)
+
+
+@limited_suggestions()
+def compile_allocation(loaded: Loaded[AllocationFile], tiering: TieringRules) -> AllocationRules:
+    """Check a loaded allocation document against the tiering rules and compile it; raise on any problem."""
+    doc, problems = loaded.doc, list(loaded.problems)
+    data = doc.data
+    check_fields(doc, data.get("fields"), ("fields",), problems)
+    for name in as_mapping(data.get("fields")):
+        if name in tiering.names:
+            problems.append(doc.problem(("fields", name), f"'{name}' is already declared in {tiering.file}", key=True))
+    own_fields = {n: FieldSpec.model_validate(s) for n, s in as_mapping(data.get("fields")).items() if _valid(s)}
+    products = [p for p in as_list(data.get("products")) if isinstance(p, dict)]
+    orders = [p["order_column"] for p in products if isinstance(p.get("order_column"), str)]
+    names = condition_names(tiering, own_fields, orders)
+    seen: dict[str, int] = {}
+    compiled: list[tuple[int, dict[str, Any], tuple[Eligibility, ...]]] = []
+    for i, raw in enumerate(as_list(data.get("products"))):
+        if not isinstance(raw, dict):
+            continue
+        path: PathT = ("products", i)
+        pid = raw.get("id")
+        if isinstance(pid, str):
+            if pid in seen:
+                problems.append(
+                    doc.problem((*path, "id"), f"duplicate product id '{pid}' (first at products[{seen[pid]}])")
+                )
+            seen[pid] = i
+        order = raw.get("order_column")
+        if isinstance(order, str) and (order in tiering.names or order in own_fields):
+            problems.append(doc.problem((*path, "order_column"), f"'{order}' is a declared field, not an order column"))
+        eligible = _eligibility(doc, raw, path, names, problems)
+        _check_policy_keys(doc, raw, path, problems, tuple(tiering.ladders))
+        _check_reserve(doc, raw, path, problems)
+        compiled.append((i, raw, eligible))
+    tables = {
+        (i, key): resolve_table(doc, raw.get(key), ("products", i, key), tiering, problems, whole=key == "per_client")
+        for i, raw, _ in compiled
+        for key in ("per_client", "weights")
+        if key in raw
+    }
+    windows = {
+        i: _window(doc, raw.get("window"), ("products", i, "window"), tiering, problems) for i, raw, _ in compiled
+    }
+    for i, raw, _ in compiled:
+        split = raw.get("ladder_split")
+        if isinstance(split, dict):
+            for lad in tiering.ladders:
+                if lad not in split:
+                    msg = f"ladder '{lad}' has no share; give every ladder one (0 keeps it out)"
+                    problems.append(doc.problem(("products", i, "ladder_split"), msg))
+            if not any(isinstance(v, int | float) and v > 0 for v in split.values()):
+                problems.append(
+                    doc.problem(("products", i, "ladder_split"), "at least one ladder needs a share above 0")
+                )
+            for lad in split:
+                if lad not in tiering.ladders:
+                    hint = did_you_mean(str(lad), tiering.ladders)
+                    problems.append(
+                        doc.problem(("products", i, "ladder_split", lad), f"unknown ladder '{lad}'{hint}", key=True)
+                    )
+    raise_problems(problems)
+    model = loaded.model
+    assert model is not None
+    out = []
+    for (i, _raw, eligible), spec in zip(compiled, model.products, strict=True):
+        ent = tables.get((i, "per_client"))
+        wts = tables.get((i, "weights"))
+        out.append(
+            ProductRules(
+                spec=spec,
+                entitlement={lad: {t: int(v) for t, v in row.items()} for lad, row in ent.items()} if ent else None,
+                weights=wts,
+                eligible=eligible,
+                window=windows[i],
+            )
+        )
+    return AllocationRules(doc.file, loaded.sha256, own_fields, tuple(out), doc)
+
+
+def _valid(spec: Any) -> bool:
+    try:
+        FieldSpec.model_validate(spec)
+    except ValueError:
+        return False
+    return True
+
+
+def _eligibility(
+    doc: Document, raw: dict[str, Any], path: PathT, names: dict[str, FieldKind], problems: list[Problem]
+) -> tuple[Eligibility, ...]:
+    out = []
+    ids: set[str] = set()
+    for j, rule in enumerate(as_list(raw.get("eligible"))):
+        if not isinstance(rule, dict):
+            continue
+        rpath = (*path, "eligible", j)
+        rid = rule.get("id")
+        if isinstance(rid, str) and rid in ids:
+            problems.append(doc.problem((*rpath, "id"), f"duplicate rule id '{rid}' in this product"))
+        if isinstance(rid, str):
+            ids.add(rid)
+        if "when" not in rule:
+            continue
+        cond, issues = parse_condition(rule["when"], names, (*rpath, "when"))
+        for p, msg, at_key in issues:
+            problems.append(doc.problem(p, msg, key=at_key))
+        if not issues and (why := too_complex(cond)):
+            issues.append(((*rpath, "when"), why, False))
+            problems.append(doc.problem((*rpath, "when"), why))
+        if not issues and isinstance(rid, str):
+            out.append(Eligibility(rid, cond))
+    return tuple(out)
+
+
+def _check_policy_keys(
+    doc: Document, raw: dict[str, Any], path: PathT, problems: list[Problem], ladders: tuple[str, ...]
+) -> None:
+    policy = raw.get("policy", "per_tier")
+    if not isinstance(policy, str) or policy not in _POLICY_KEYS:  # a wrong type is the model's message
+        return
+    for key, policies in _ONLY_FOR.items():
+        if key in raw and policy not in policies:
+            msg = f"'{key}' applies to policy {' or '.join(policies)}, not {policy}"
+            problems.append(doc.problem((*path, key), msg, key=True))
+    if policy == "per_tier" and "per_client" not in raw:
+        problems.append(doc.problem(path, "policy per_tier needs 'per_client', the cartons each tier is entitled to"))
+    if policy == "weighted" and "weights" not in raw:
+        problems.append(doc.problem(path, "policy weighted needs 'weights', each tier's weight"))
+    if policy == "tier_amounts" and raw.get("shape") == "entitlement" and "per_client" not in raw:
+        problems.append(doc.problem((*path, "shape"), "shape entitlement needs 'per_client', the ratios to follow"))
+    if policy == "tier_amounts" and len(ladders) > 1 and "ladder_split" not in raw:
+        msg = f"policy tier_amounts with several ladders needs 'ladder_split', how the supply is divided between {', '.join(ladders)}"
+        problems.append(doc.problem(path, msg))
+    lo, hi = raw.get("min_per_client"), raw.get("max_per_client")
+    if isinstance(lo, int) and isinstance(hi, int) and lo > hi:
+        problems.append(doc.problem((*path, "min_per_client"), f"min_per_client {lo} is above max_per_client {hi}"))
+
+
+def _check_reserve(doc: Document, raw: dict[str, Any], path: PathT, problems: list[Problem]) -> None:
+    reserve = raw.get("reserve")
+    if isinstance(reserve, dict) and ("share" in reserve) == ("amount" in reserve):
+        problems.append(doc.problem((*path, "reserve"), "give exactly one of 'share' or 'amount'"))
+    supply = raw.get("supply")
+    amount = reserve.get("amount") if isinstance(reserve, dict) else None
+    if isinstance(amount, int) and isinstance(supply, int) and amount > supply:
+        msg = f"reserve amount {amount} is above the supply {supply}"
+        problems.append(doc.problem((*path, "reserve", "amount"), msg))
+
+
+def resolve_table(
+    doc: Document, raw: Any, path: PathT, tiering: TieringRules, problems: list[Problem], *, whole: bool
+) -> dict[str, dict[str, Fraction]] | None:
+    """A `per_client` (whole numbers) or `weights` table as {ladder: {tier: value}}; None when unusable.
+
+    Values of the wrong type are left to the model's own message; values out of range are reported here.
+    """
+    if not isinstance(raw, dict) or not raw:
+        return None
+    nested = [isinstance(v, dict) for v in raw.values()]
+    if any(nested) and not all(nested):
+        problems.append(
+            doc.problem(
+                path, "give one value per tier ({A: 5, ...}) or one mapping per ladder ({city: {A: 5, ...}}), not both"
+            )
+        )
+        return None
+    if all(nested):
+        rows = {}
+        for lad, row in raw.items():
+            if lad not in tiering.ladders:
+                hint = did_you_mean(str(lad), tiering.ladders) or "; ladders are " + ", ".join(tiering.ladders)
+                problems.append(doc.problem((*path, lad), f"unknown ladder '{lad}'{hint}", key=True))
+                continue
+            rows[lad] = (row, (*path, lad))
+        for lad in tiering.ladders:
+            if lad not in raw:
+                problems.append(doc.problem(path, f"ladder '{lad}' has no values"))
+    else:
+        rows = {lad: (raw, path) for lad in tiering.ladders}
+    out: dict[str, dict[str, Fraction]] = {}
+    for lad, (row, rpath) in rows.items():
+        tiers = tiering.ladders[lad]
+        values: dict[str, Fraction] = {}
+        for tier, v in row.items():
+            if tier not in tiers and (all(nested) or not any(tier in ts for ts in tiering.ladders.values())):
+                hint = did_you_mean(str(tier), tiers) or "; its tiers are " + ", ".join(tiers)
+                problems.append(doc.problem((*rpath, tier), f"tier '{tier}' is not on ladder '{lad}'{hint}", key=True))
+            elif _number(v, whole):
+                why = _out_of_range(v)
+                if why:
+                    problems.append(doc.problem((*rpath, tier), why))
+                elif tier in tiers:
+                    values[tier] = Fraction(v)
+        missing = [t for t in tiers if t not in row]
+        if missing:
+            problems.append(doc.problem(rpath, f"no value for tier {', '.join(missing)} of ladder '{lad}'"))
+            continue
+        ordered = [values.get(t) for t in tiers]
+        for better, worse, t_b, t_w in zip(ordered, ordered[1:], tiers, tiers[1:], strict=False):
+            if better is not None and worse is not None and worse > better:
+                msg = f"{t_w} ({_fmt(worse)}) gets more than the better tier {t_b} ({_fmt(better)}) on ladder '{lad}'"
+                problems.append(doc.problem((*rpath, t_w), msg))
+        out[lad] = values
+    return out
+
+
+def _number(value: Any, whole: bool) -> bool:
+    return isinstance(value, int if whole else int | float) and not isinstance(value, bool)
+
+
+def _out_of_range(value: float) -> str | None:
+    if not math.isfinite(value):
+        return f"must be a finite number, got {value}"
+    if value < 0:
+        return f"must be at least 0, got {value}"
+    if value > MAX_QUANTITY:
+        return f"must be at most {MAX_QUANTITY}, got {value}"
+    return None
+
+
+def _fmt(x: Fraction) -> str:
+    return str(x.numerator) if x.denominator == 1 else str(float(x))
+
+
+def _window(
+    doc: Document, raw: Any, path: PathT, tiering: TieringRules, problems: list[Problem]
+) -> dict[str, tuple[str, ...]]:
+    full = dict(tiering.ladders)
+    if not isinstance(raw, dict):
+        return full
+    hi, lo = raw.get("highest"), raw.get("lowest")
+    out = {}
+    for lad, tiers in tiering.ladders.items():
+        if not isinstance(hi, str) or not isinstance(lo, str):
+            return full
+        bad = False
+        for key, t in (("highest", hi), ("lowest", lo)):
+            if t not in tiers:
+                hint = did_you_mean(t, tiers) or "; its tiers are " + ", ".join(tiers)
+                problems.append(doc.problem((*path, key), f"tier '{t}' is not on ladder '{lad}'{hint}"))
+                bad = True
+        if bad:
+            continue
+        a, b = tiers.index(hi), tiers.index(lo)
+        if a > b:
+            problems.append(doc.problem(path, f"highest tier {hi} is below lowest tier {lo} on ladder '{lad}'"))
+            continue
+        out[lad] = tiers[a : b + 1]
+    return out

@@ -1,0 +1,295 @@
+"""Scenario files: which snapshot and rule files to run, the period and seed, and variants."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from allocator.errors import RuleFileError
+from allocator.inputs.allocation_rules import AllocationRules, load_allocation, resolve_table
+from allocator.inputs.conditions import did_you_mean, limited_suggestions
+from allocator.inputs.folder_names import folder_clashes
+from allocator.inputs.models import MAX_QUANTITY, FieldSpec, ScenarioFile, TieringFile, Variant
+from allocator.inputs.periods import PeriodError, parse_period
+from allocator.inputs.product_terms import ProductTerms, terms_of
+from allocator.inputs.reading import file_problem
+from allocator.inputs.rule_files import Loaded, display_path, model_of, raise_problems, read_model
+from allocator.inputs.safe_yaml import Document, Problem
+from allocator.inputs.snapshots import Column, ParsedSnapshot, Snapshot, check_snapshot, parse_snapshot
+from allocator.inputs.tiering_rules import TieringRules, compile_tiering, load_tiering
+
+BASE = "base"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    file: str
+    sha256: str
+    spec: ScenarioFile
+    snapshot: Path
+    tiering: TieringRules
+    allocation: AllocationRules
+    variants: dict[str, dict[str, ProductTerms]]  # "base" first, then each variant by name
+    variant_tiering: dict[str, TieringRules] = field(default_factory=dict)  # variants with thresholds
+    clients: Snapshot | None = None  # the checked snapshot; None only when loaded without it
+
+    def columns(self) -> dict[str, Column]:
+        """The snapshot columns the rules read, with their checks."""
+        return snapshot_columns(self.tiering, self.allocation)
+
+
+def snapshot_columns(tiering: TieringRules, allocation: AllocationRules | None) -> dict[str, Column]:
+    """Every snapshot column the rule files read: declared fields and order columns."""
+    own = allocation.fields if allocation is not None else {}
+    cols: dict[str, Column] = {}
+    for name, spec in {**tiering.fields, **own}.items():
+        allowed: tuple[str, ...] = ()
+        if spec.type == "category":
+            allowed = tuple(spec.values or ())
+        elif spec.type == "tier":
+            allowed = tiering.all_tiers()
+        cols[name] = Column(name, spec, allowed)
+    for p in allocation.products if allocation is not None else ():
+        order = p.spec.order_column
+        if order and order not in cols:
+            cols[order] = Column(order, FieldSpec(type="integer", min=0))
+    return cols
+
+
+def load_rules(tiering: Path, allocation: Path) -> tuple[TieringRules, AllocationRules]:
+    """Both rule files, checked against each other; every file's problems in one error."""
+    t = load_tiering(tiering)
+    return t, load_allocation(allocation, t)
+
+
+NO_PERIOD = "none"  # a one-off run outside any review sequence (diff's sides); a ledger refuses it
+
+
+@limited_suggestions()
+def load_scenario(
+    path: Path, *, read_clients: bool = True, progress: Callable[[str], None] | None = None
+) -> Scenario:
+    """Read a scenario and everything it names, each file once: the rule files and (unless
+    `read_clients` is false) the snapshot, checked against the rules. Raise one error listing
+    every problem found. `progress` is told when the snapshot is read (the long part)."""
+    loaded = read_model(path, ScenarioFile, "scenario")
+    doc, problems = loaded.doc, list(loaded.problems)
+    base = path.parent
+    paths: dict[str, Path] = {}
+    for key in ("snapshot", "tiering", "allocation"):
+        value = doc.data.get(key)
+        if isinstance(value, str):
+            target = base / value
+            why = file_problem(target)  # a FIFO named as the snapshot would hang its reader
+            if why:
+                problems.append(doc.problem((key,), f"{why}: {display_path(target)}"))
+            paths[key] = target
+    spec = loaded.model
+    if spec is not None and spec.period != NO_PERIOD:
+        try:
+            parse_period(spec.period)  # the ledger orders runs by period: refuse what it cannot order
+        except PeriodError as exc:
+            problems.append(doc.problem(("period",), str(exc)))
+    raise_problems(problems)
+    assert spec is not None
+    errors: list[str] = []
+    tiering = allocation = None
+    try:
+        tiering_file = read_model(paths["tiering"], TieringFile, "tiering")
+        tiering = compile_tiering(tiering_file)
+        allocation = load_allocation(paths["allocation"], tiering)
+    except RuleFileError as exc:
+        errors.append(str(exc))
+    if errors or tiering is None or allocation is None:
+        raise RuleFileError("\n".join(errors))
+    variants = _variants(doc, spec, (tiering, allocation))
+    problems.clear()
+    variant_tiering = {}
+    for i, variant in enumerate(spec.variants):
+        if variant.thresholds:
+            changed = _with_thresholds(doc, i, variant, tiering_file, problems)
+            if changed is not None:
+                variant_tiering[variant.name] = changed
+    raise_problems(problems)
+    snapshot = paths["snapshot"]
+    clients = None
+    if read_clients:
+        if progress is not None:
+            progress(f"reading and checking {display_path(snapshot)}")
+        parsed = parse_snapshot(snapshot, display_path(snapshot))
+        clients = check_snapshot(parsed, snapshot_columns(tiering, allocation))
+    return Scenario(doc.file, loaded.sha256, spec, snapshot, tiering, allocation, variants, variant_tiering, clients)
+
+
+def _with_thresholds(
+    doc: Document, i: int, variant: Variant, tiering: Loaded[TieringFile], problems: list[Problem]
+) -> TieringRules | None:
+    """The tiering rules with this variant's thresholds in place: `rule-id.when.field.op: value`.
+
+    Only values that exist in the rule file can be overridden, with a value of the same kind, so a
+    variant can move a threshold but never change what a rule reads.
+    """
+    data = copy.deepcopy(tiering.doc.data)
+    rules = {
+        r["id"]: r
+        for section in ("placement", "adjust")
+        for r in data.get(section) or []
+        if isinstance(r, dict) and isinstance(r.get("id"), str)
+    }
+    ok = True
+    for key, value in variant.thresholds.items():
+        where = ("variants", i, "thresholds", key)
+        rid, _, rest = key.partition(".")
+        if rid not in rules:
+            hint = did_you_mean(rid, rules) or "; rule ids are " + ", ".join(rules)
+            problems.append(doc.problem(where, f"unknown rule id '{rid}'{hint}", key=True))
+            ok = False
+            continue
+        node: Any = rules[rid]
+        steps = rest.split(".") if rest else []
+        for step in steps[:-1]:
+            node = node.get(step) if isinstance(node, dict) else None
+        last = steps[-1] if steps else ""
+        if not steps or steps[0] != "when" or not isinstance(node, dict) or last not in node:
+            msg = f"rule '{rid}' has no value at '{rest}'; write the path of a threshold, like {rid}.when.volume.gte"
+            problems.append(doc.problem(where, msg, key=True))
+            ok = False
+            continue
+        if isinstance(node[last], dict):
+            msg = f"'{key}' is a condition, not a threshold; write the path down to its operator, like {key}.gte"
+            problems.append(doc.problem(where, msg, key=True))
+            ok = False
+            continue
+        if _kind(node[last]) != _kind(value):
+            msg = f"replaces {node[last]!r} with {value!r}; a threshold keeps its kind (a number, text or a list)"
+            problems.append(doc.problem(where, msg))
+            ok = False
+            continue
+        node[last] = value
+    if not ok:
+        return None
+    name = f"{tiering.doc.file} with variant '{variant.name}'"
+    changed = Document(name, data, tiering.doc.marks, tiering.doc.key_marks)
+    try:
+        return compile_tiering(model_of(tiering.path, changed, TieringFile, tiering.sha256))
+    except RuleFileError as exc:
+        problems.append(
+            doc.problem(
+                ("variants", i, "thresholds"),
+                "the thresholds make the rules invalid: " + "; ".join(str(exc).splitlines()),
+            )
+        )
+        return None
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    return "list" if isinstance(value, list) else "text"
+
+
+def _variants(
+    doc: Document, spec: ScenarioFile, scenario_rules: tuple[TieringRules, AllocationRules]
+) -> dict[str, dict[str, ProductTerms]]:
+    """ProductTerms per product for the base and each variant; raise listing every bad reference."""
+    tiering, allocation = scenario_rules
+    problems: list[Problem] = []
+    products = {p.id: p for p in allocation.products}
+    base = {pid: terms_of(p) for pid, p in products.items()}
+    for pid, supply in spec.supply.items():
+        if pid not in products:
+            problems.append(doc.problem(("supply", pid), _unknown(pid, products), key=True))
+        else:
+            base[pid] = replace(base[pid], supply=supply)
+    out = {BASE: base}
+    for i, variant in enumerate(spec.variants):
+        if variant.name in out:
+            problems.append(doc.problem(("variants", i, "name"), f"variant name '{variant.name}' is used twice"))
+            continue
+        out[variant.name] = _apply(doc, i, variant, base, tiering, problems)
+    index = {v.name: i for i, v in enumerate(spec.variants)}
+    for earlier, later, folder in folder_clashes(v.name for v in spec.variants):
+        if earlier == later:  # reported above as a name used twice
+            continue
+        msg = f"variants '{earlier}' and '{later}' would share the output folder variants/{folder}; rename one"
+        problems.append(doc.problem(("variants", index[later], "name"), msg))
+    raise_problems(problems)
+    return out
+
+
+def _unknown(pid: str, products: Mapping[str, object]) -> str:
+    return f"unknown product '{pid}'" + (did_you_mean(pid, products) or "; products are " + ", ".join(products))
+
+
+def _apply(
+    doc: Document,
+    i: int,
+    variant: Variant,
+    base: dict[str, ProductTerms],
+    tiering: TieringRules,
+    problems: list[Problem],
+) -> dict[str, ProductTerms]:
+    settings = dict(base)
+    for key in ("supply", "supply_factor", "per_client", "rounding", "reserve"):
+        for pid in getattr(variant, key):
+            if pid not in base:
+                problems.append(doc.problem(("variants", i, key, pid), _unknown(pid, base), key=True))
+    for pid, s in base.items():
+        if pid in variant.supply:
+            s = replace(s, supply=variant.supply[pid])
+        if pid in variant.supply_factor:
+            supply = int(s.supply * Fraction(str(variant.supply_factor[pid])))
+            if supply > MAX_QUANTITY:
+                msg = f"makes the supply {supply}, above the largest supply allowed ({MAX_QUANTITY})"
+                problems.append(doc.problem(("variants", i, "supply_factor", pid), msg))
+            s = replace(s, supply=supply)
+        if pid in variant.rounding:
+            s = replace(s, rounding=variant.rounding[pid])
+        if pid in variant.per_client:
+            path = ("variants", i, "per_client", pid)
+            table = resolve_table(doc, doc.get(path), path, tiering, problems, whole=True)
+            if table is not None:
+                s = replace(s, entitlement={lad: {t: int(v) for t, v in row.items()} for lad, row in table.items()})
+        if pid in variant.reserve:
+            r = variant.reserve[pid]
+            s = replace(
+                s,
+                reserve_share=Fraction(str(r.share)) if r and r.share is not None else None,
+                reserve_amount=r.amount if r else None,
+                reserve_owner=r.owner if r else None,
+            )
+        settings[pid] = s
+    return settings
+
+
+def one_off_scenario(
+    name: str,
+    tiering: TieringRules,
+    allocation: AllocationRules,
+    snapshot: Path,
+    parsed: ParsedSnapshot,
+    *,
+    period: str = NO_PERIOD,
+    seed: int = 0,
+    supply: Mapping[str, int] | None = None,
+) -> Scenario:
+    """A scenario made in memory from rules already loaded and a snapshot already parsed (each
+    side of a diff): the base variant only, with `supply` overriding the products it names."""
+    given = supply or {}
+    terms = {p.id: terms_of(p) for p in allocation.products}
+    terms = {pid: replace(t, supply=given[pid]) if pid in given else t for pid, t in terms.items()}
+    spec = ScenarioFile.model_validate(
+        {
+            "kind": "scenario", "version": 1, "name": name, "snapshot": str(snapshot), "tiering": tiering.file,
+            "allocation": allocation.file, "period": period, "seed": seed,
+            "supply": {pid: given[pid] for pid in terms if pid in given},
+        }
+    )  # fmt: skip
+    clients = check_snapshot(parsed, snapshot_columns(tiering, allocation))
+    return Scenario(name, "", spec, snapshot, tiering, allocation, {BASE: terms}, {}, clients)

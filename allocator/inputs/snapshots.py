@@ -1,0 +1,411 @@
+"""Client snapshots (CSV or Parquet) read and checked column by column.
+
+Every problem names the row (counting the CSV header as row 1, as a spreadsheet does; Parquet
+rows count from 1) and the column, and says how many more rows share it. No row is ever dropped:
+a value that cannot be used is an error, not a silent skip.
+
+Defences, each against a silent wrong answer:
+- numbers are read from their text: integers stay exact, and any number beyond ±(2^53 - 1) is
+  refused (beyond it a float cannot tell neighbouring integers apart, and order sums must fit);
+- CSV rows and values are those of the strict csv module: polars reads the values only after a
+  scan of the bytes has found every record and proved the quoting plain RFC 4180, and only when
+  each row it reads holds exactly the bytes the scan counted; any other file is read by the csv
+  module itself, so structure checks and values cannot disagree;
+- header names are compared without surrounding whitespace, BOM or zero-width characters, so a
+  column cannot appear twice under two spellings;
+- Parquet columns must have a type that can hold the declared kind (no dates or booleans as
+  numbers); columns the rules do not declare are never read;
+- client ids that differ only in invisible characters or Unicode form are refused (they would be
+  two clients with two quotas); ids that differ only in letter case are a warning;
+- only regular files are opened, never blocking (a FIFO or a device is refused unread);
+- messages never show the values or the names of columns the rules do not read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import polars as pl
+from polars.exceptions import PanicException
+
+from allocator.errors import SnapshotError
+from allocator.inputs.client_ids import client_ids
+from allocator.inputs.csv_reading import more_rows, read_csv_text
+from allocator.inputs.models import FieldSpec
+from allocator.inputs.reading import file_problem, kind_problem, os_problem
+from allocator.inputs.snapshot_cells import ID, ROW, Problem, SnapshotWarning, invisible, quoted, report, show_cell
+
+MAX_MESSAGES = 50
+LIMIT = 2**53 - 1  # the largest magnitude a snapshot number may have: exact as int64 and as float64
+_OUT_OF_RANGE = "{value} is out of range (the limit is ±9007199254740991, 2^53 - 1)"
+_KIND = {"number": "a number", "integer": "an integer", "category": "a category", "tier": "a tier", "text": "text"}
+
+
+@dataclass(frozen=True)
+class Column:
+    """What the rules need of one snapshot column."""
+
+    name: str
+    spec: FieldSpec
+    allowed: tuple[str, ...] = ()  # for category and tier columns
+
+
+class Snapshot(NamedTuple):
+    """A checked snapshot: the clients frame (as load_snapshot returns it), the warnings, the file's sha256."""
+
+    clients: pl.DataFrame
+    warnings: tuple[SnapshotWarning, ...]
+    sha256: str = ""
+
+
+@dataclass(frozen=True)
+class ParsedSnapshot:
+    """A snapshot file read and split into cells, once, before any column is checked.
+
+    CSV: the header and every cell as text. Parquet: the header and the file's bytes (only the
+    columns the rules read are ever decoded)."""
+
+    display: str
+    suffix: str
+    header: list[str]
+    sha256: str
+    cells: pl.DataFrame | None = None  # CSV
+    raw: bytes | None = None  # Parquet
+
+
+def load_snapshot(path: Path, display: str, columns: Mapping[str, Column]) -> pl.DataFrame:
+    """Read and check a snapshot; the result has client_id, every declared column typed, and _row."""
+    return read_snapshot(path, display, columns).clients
+
+
+def read_snapshot(path: Path, display: str, columns: Mapping[str, Column]) -> Snapshot:
+    """Read and check a snapshot, and return the warnings as well (see load_snapshot)."""
+    return check_snapshot(parse_snapshot(path, display), columns)
+
+
+def parse_snapshot(path: Path, display: str) -> ParsedSnapshot:
+    """Read a snapshot file (CSV or Parquet) into cells; raise SnapshotError on a bad file."""
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".txt", ".parquet"):
+        raise SnapshotError(f"{display}: unknown snapshot format '{suffix}'; use .csv or .parquet")
+    raw = _read_bytes(path, display)
+    sha = hashlib.sha256(raw).hexdigest()
+    if suffix == ".parquet":
+        return ParsedSnapshot(display, suffix, _parquet_header(raw, display), sha, raw=raw)
+    header, data = read_csv_text(raw, display)
+    if data.height == 0:
+        raise SnapshotError(f"{display}: no client rows (only a header)")
+    return ParsedSnapshot(display, suffix, header, sha, cells=data)
+
+
+def check_snapshot(parsed: ParsedSnapshot, columns: Mapping[str, Column]) -> Snapshot:
+    """The columns the rules read, each checked; raise SnapshotError listing every problem."""
+    display, header = parsed.display, parsed.header
+    if parsed.raw is not None:
+        found = _resolve(header, columns, display, display)
+        frame = _parquet_frame(parsed.raw, display, {name: header[i] for name, i in found.items()})
+        _check_parquet_types(frame, columns, display)
+        offset = 1
+    else:
+        assert parsed.cells is not None
+        data = parsed.cells
+        found = _resolve(header, columns, display, f"{display}: row 1")
+        frame = data.select(pl.col(data.columns[i]).alias(name) for name, i in found.items())
+        offset = 2
+    if frame.height == 0:
+        raise SnapshotError(f"{display}: no client rows")
+    checked = _check(frame, offset, display, columns)
+    return checked._replace(sha256=parsed.sha256)
+
+
+# --- the file ---------------------------------------------------------------------------------
+
+
+def _read_bytes(path: Path, display: str) -> bytes:
+    """The file's bytes; a FIFO, device or socket is refused before anything is read from it."""
+    problem = file_problem(path)
+    if problem is None:
+        try:
+            # O_NONBLOCK: should the path turn into a FIFO after the check, opening it cannot hang.
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        except OSError as exc:
+            problem = os_problem(exc)
+        else:
+            with os.fdopen(fd, "rb") as f:
+                problem = kind_problem(os.fstat(fd).st_mode)
+                if problem is None:
+                    return f.read()
+    raise SnapshotError(f"{display}: {problem}")
+
+
+# --- CSV --------------------------------------------------------------------------------------
+
+
+# --- Parquet ----------------------------------------------------------------------------------
+
+
+def _parquet_errors() -> tuple[type[BaseException], ...]:
+    return (pl.exceptions.PolarsError, OSError, ValueError, PanicException)
+
+
+def _parquet_header(raw: bytes, display: str) -> list[str]:
+    try:
+        return list(pl.read_parquet_schema(io.BytesIO(raw)))
+    except _parquet_errors() as exc:
+        raise SnapshotError(f"{display}: cannot be read as Parquet: {_first_line(exc)}") from None
+
+
+def _parquet_frame(raw: bytes, display: str, names: Mapping[str, str]) -> pl.DataFrame:
+    """Only the columns the rules read: other columns may have any type, even unreadable ones."""
+    try:
+        frame = pl.read_parquet(io.BytesIO(raw), columns=list(names.values()))
+    except _parquet_errors() as exc:
+        raise SnapshotError(f"{display}: cannot be read as Parquet: {_first_line(exc)}") from None
+    return frame.rename({source: name for name, source in names.items() if source != name})
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _check_parquet_types(frame: pl.DataFrame, columns: Mapping[str, Column], display: str) -> None:
+    lines = []
+    for name, dtype in frame.schema.items():
+        kind = "text" if name == ID else columns[name].spec.type
+        if not _holds(dtype, kind):
+            needs = "client ids must be text or integers" if name == ID else f"{name} is declared {_KIND[kind]}"
+            lines.append(f"{display}: column {name}: its Parquet type is {dtype.base_type()}, but {needs}")
+    if lines:
+        raise SnapshotError("\n".join(lines))
+
+
+def _holds(dtype: pl.DataType, kind: str) -> bool:
+    """Whether a Parquet column of this type can hold values of a declared kind."""
+    if dtype in (pl.String, pl.Null) or dtype.is_integer():
+        return True
+    if kind in ("number", "integer"):
+        return dtype.is_float() or isinstance(dtype, pl.Decimal)
+    return isinstance(dtype, pl.Categorical | pl.Enum)
+
+
+# --- checking the values ----------------------------------------------------------------------
+
+
+def _check(frame: pl.DataFrame, offset: int, display: str, columns: Mapping[str, Column]) -> Snapshot:
+    rows = pl.int_range(offset, offset + frame.height, dtype=pl.UInt32, eager=True).alias(ROW)
+    problems: list[Problem] = []
+    warnings: list[SnapshotWarning] = []
+    out = [rows, client_ids(frame[ID], rows, problems, warnings)]
+    for name, col in columns.items():
+        if name in frame.columns:
+            out.append(_column(frame[name], rows, col, problems))
+        else:
+            out.append(pl.Series(name, [None] * frame.height, dtype=_dtype(col.spec)))
+    if problems:
+        problems.sort(key=lambda p: (p[0], p[1]))
+        lines = [f"{display}: row {r}, column {c}: {m}{more_rows(n)}" for r, c, m, n in problems]
+        if len(lines) > MAX_MESSAGES:
+            lines = [*lines[:MAX_MESSAGES], f"{display}: ... and {len(lines) - MAX_MESSAGES} more problems"]
+        raise SnapshotError("\n".join(lines))
+    return Snapshot(pl.DataFrame(out).sort(ID), tuple(sorted(warnings)))
+
+
+def _dtype(spec: FieldSpec) -> type[pl.DataType]:
+    return {"number": pl.Float64, "integer": pl.Int64}.get(spec.type, pl.String)
+
+
+def _show_number(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value) if isinstance(value, int) else repr(value)
+
+
+# --- headers ----------------------------------------------------------------------------------
+
+
+def _header_name(raw: str) -> str:
+    """A header as the rules name it: without surrounding whitespace, BOM or zero-width characters."""
+    start, end = 0, len(raw)
+    while start < end and (raw[start].isspace() or invisible(raw[start])):
+        start += 1
+    while end > start and (raw[end - 1].isspace() or invisible(raw[end - 1])):
+        end -= 1
+    return unicodedata.normalize("NFC", raw[start:end])
+
+
+def _resolve(header: list[str], columns: Mapping[str, Column], display: str, where: str) -> dict[str, int]:
+    """The position of each declared column; empty or repeated names and missing columns raise."""
+    declared = {ID, *columns}
+    names = [_header_name(h) for h in header]
+    positions: dict[str, list[int]] = {}
+    lines: list[tuple[int, str]] = []
+    for i, name in enumerate(names, 1):
+        if name:
+            positions.setdefault(name, []).append(i)
+        else:
+            lines.append((i, f"{where}: column {i} has no name"))
+    for name, found in positions.items():
+        if len(found) > 1:
+            what = f"column '{name}'" if name in declared else "a column the rules do not read"
+            times = "twice" if len(found) == 2 else f"{len(found)} times"
+            listed = ", ".join(map(str, found[:-1])) + f" and {found[-1]}"
+            lines.append((found[0], f"{where}: {what} appears {times} (columns {listed})"))
+    out = [line for _, line in sorted(lines)]
+    out.extend(_missing(names, positions, columns, display))
+    if out:
+        raise SnapshotError("\n".join(out))
+    return {name: positions[name][0] - 1 for name in (ID, *columns) if name in positions}
+
+
+def _missing(
+    names: list[str], positions: Mapping[str, list[int]], columns: Mapping[str, Column], display: str
+) -> list[str]:
+    """A line per missing column, then which columns there are (undeclared ones only counted)."""
+    from allocator.inputs.conditions import did_you_mean
+
+    declared = {ID, *columns}
+    missing = [c for c in (ID, *columns) if c not in positions and not (c in columns and columns[c].spec.optional)]
+    if not missing:
+        return []
+    others = [n for n in positions if n not in declared]
+    lines = [f"{display}: missing column '{c}'{did_you_mean(c, others)}" for c in missing]
+    present = [n for n in names if n in declared]
+    rest = len(names) - len(present)
+    if not present:
+        lines.append(
+            f"{display}: the file has {len(names)} column{'s' * (len(names) != 1)}, none of them read by the rules"
+        )
+    else:
+        tail = f" and {rest} the rules do not read" if rest else ""
+        lines.append(f"{display}: the columns are: {', '.join(present)}{tail}")
+    return lines
+
+
+# --- values -----------------------------------------------------------------------------------
+
+
+def _column(s: pl.Series, rows: pl.Series, col: Column, problems: list[Problem]) -> pl.Series:
+    name, spec = col.name, col.spec
+    if isinstance(s.dtype, pl.Categorical | pl.Enum | pl.Decimal):
+        s = s.cast(pl.String)
+    if s.dtype == pl.String:
+        s = s.str.strip_chars()
+        s = s.set(s == "", None)
+    if not spec.optional:
+        report(rows, s.is_null(), name, "empty, but this column may not be empty", problems)
+    if spec.type == "number":
+        values = _numbers(s, rows, name, problems)
+    elif spec.type == "integer":
+        values = _integers(s, rows, name, problems)
+    else:
+        text = s.cast(pl.String).alias(name)
+        if col.allowed:
+            unknown = ~text.is_in(list(col.allowed))
+            what = "tier" if spec.type == "tier" else "value"
+            message = f"unknown {what} {{value}}; expected one of {', '.join(col.allowed)}"
+            report(rows, unknown, name, message, problems, text, quoted)
+        return text
+    shown, show = (s, show_cell) if s.dtype == pl.String else (s, _show_number)
+    if spec.min is not None:
+        message = "{value} is below the minimum " + _num(spec.min)
+        report(rows, values < spec.min, name, message, problems, shown, show)
+    if spec.max is not None:
+        message = "{value} is above the maximum " + _num(spec.max)
+        report(rows, values > spec.max, name, message, problems, shown, show)
+    return values.alias(name)
+
+
+class _Parsed(NamedTuple):
+    """Text read as floats, with the cells that are no number, NaN or infinity, or too large."""
+
+    values: pl.Series
+    not_number: pl.Series
+    not_finite: pl.Series
+    huge: pl.Series
+
+
+def _parse_floats(s: pl.Series) -> _Parsed:
+    if s.dtype == pl.String:
+        values = s.cast(pl.Float64, strict=False)
+        not_number = values.is_null() & s.is_not_null()
+        not_finite = pl.Series([False] * len(s))
+        # Only a NaN or an infinity can have been written as a word (nan, inf, infinity).
+        if (values.is_nan() | values.is_infinite()).any():
+            word = s.str.to_lowercase().str.strip_chars_start("+-").is_in(["nan", "inf", "infinity"])
+            not_finite = word & values.is_not_null()
+    else:
+        values = s.cast(pl.Float64)
+        not_number = pl.Series([False] * len(s))
+        not_finite = values.is_nan() | values.is_infinite()
+    # An infinity that was not written as one (1e400) is a finite number too large to hold.
+    huge = ~not_finite & (values.is_infinite() | (values.abs() > LIMIT))
+    return _Parsed(values, not_number, not_finite.fill_null(False), huge.fill_null(False))
+
+
+def _numbers(s: pl.Series, rows: pl.Series, name: str, problems: list[Problem]) -> pl.Series:
+    """Float64 values; text that is no number, NaN, infinities and magnitudes beyond LIMIT are problems."""
+    p = _parse_floats(s)
+    show = show_cell if s.dtype == pl.String else _show_number
+    report(rows, p.not_number, name, "{value} is not a number", problems, s, quoted)
+    report(rows, p.not_finite, name, "{value} is not a finite number", problems, s, show)
+    report(rows, p.huge, name, _OUT_OF_RANGE, problems, s, show)
+    return p.values.set(p.not_finite | p.huge, None)
+
+
+def _integers(s: pl.Series, rows: pl.Series, name: str, problems: list[Problem]) -> pl.Series:
+    """Exact Int64 values: integers as written, whole numbers written as decimals; nothing rounded."""
+    if s.dtype == pl.Null:
+        s = s.cast(pl.Int64)
+    if s.dtype.is_integer():
+        wide = s.cast(pl.UInt64) if s.dtype.is_unsigned_integer() else s.cast(pl.Int64)
+        huge = ((wide > LIMIT) if s.dtype.is_unsigned_integer() else (wide > LIMIT) | (wide < -LIMIT)).fill_null(False)
+        report(rows, huge, name, _OUT_OF_RANGE, problems, s, _show_number)
+        return s.set(huge, None).cast(pl.Int64)
+    if s.dtype.is_float():
+        values = _numbers(s, rows, name, problems)
+        frac = (values.round(0) != values).fill_null(False)
+        report(rows, frac, name, "{value} is not a whole number", problems, s, _show_number)
+        return values.set(frac, None).cast(pl.Int64)
+    # Text: plain integers are cast in bulk, then `2.000` too; other forms (1e3, 2.5) one by one.
+    ints = s.cast(pl.Int64, strict=False)
+    rest = ints.is_null() & s.is_not_null()
+    if not rest.any():
+        huge = ((ints > LIMIT) | (ints < -LIMIT)).fill_null(False)
+        report(rows, huge, name, _OUT_OF_RANGE, problems, s, show_cell)
+        return ints.set(huge, None)
+    ints = s.str.replace(r"^([+-]?\d+)\.0*$", "${1}").cast(pl.Int64, strict=False)
+    huge = ((ints > LIMIT) | (ints < -LIMIT)).fill_null(False)
+    rest = ints.is_null() & s.is_not_null()
+    p = _parse_floats(s.set(~rest, None))
+    huge = huge | p.huge
+    report(rows, p.not_number, name, "{value} is not a number", problems, s, quoted)
+    report(rows, p.not_finite, name, "{value} is not a finite number", problems, s, show_cell)
+    report(rows, huge, name, _OUT_OF_RANGE, problems, s, show_cell)
+    candidates = (rest & ~p.not_number & ~p.not_finite & ~p.huge).arg_true()
+    exact = pl.Series([_whole(t) for t in s.gather(candidates)], dtype=pl.Int64)
+    frac = pl.Series([False] * len(s)).scatter(candidates, exact.is_null())
+    report(rows, frac, name, "{value} is not a whole number", problems, s, show_cell)
+    whole = pl.Series([None] * len(s), dtype=pl.Int64).scatter(candidates, exact)
+    return ints.set(huge, None).fill_null(whole)
+
+
+def _whole(text: str) -> int | None:
+    """The integer `text` writes exactly (`1e3`, `-2.50e1`), or None when it is not whole."""
+    try:
+        d = Decimal(text)
+    except InvalidOperation:
+        return None
+    return int(d) if d.is_finite() and d == d.to_integral_value() else None
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)

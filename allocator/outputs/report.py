@@ -1,0 +1,383 @@
+"""The HTML report of a run: one self-contained file a planner can open, print or attach.
+
+Inline CSS and inline SVG only: no scripts, fonts, images or anything else loaded from outside,
+so the file reads the same offline and years later. Every string that came from an input file
+(names, ids, notes) is escaped. Nothing in it depends on time or timings, so the same run gives
+the same bytes. The summary tables carry each cell exactly as summary.csv has it, in `data-value`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+from pydantic import BaseModel
+
+from allocator import __version__
+from allocator.inputs.models import Variant
+from allocator.inputs.scenarios import BASE
+from allocator.outputs.svg import (
+    RATES,
+    Scale,
+    Series,
+    count_axis,
+    esc,
+    grouped_bars,
+    heat_table,
+    legend,
+    series_colour,
+    stacked_bar,
+    value_bins,
+)
+
+if TYPE_CHECKING:  # runner.py imports this module to write report.html
+    from allocator.pipeline.allocation import ProductResult
+    from allocator.pipeline.run import RunResult, VariantResult
+
+INT_COLUMNS = ("clients", "ordered", "entitled", "allocated", "min_quota", "max_quota")
+RATE_COLUMNS = ("fill_rate", "stockout_rate")
+RATE_CHARTS = (
+    ("fill_rate", "Fill rate", "allocated ÷ ordered"),
+    ("stockout_rate", "Stock-out rate", "share of ordering clients that got nothing"),
+)
+
+CSS = """
+:root{--ink:#111827;--text:#1f2937;--muted:#6b7280;--line:#e5e7eb;--soft:#f8fafc}*{box-sizing:border-box}
+html{-webkit-print-color-adjust:exact;print-color-adjust:exact}body{margin:0;background:#fff;color:var(--text);
+font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,"Noto Sans",
+"Liberation Sans",sans-serif}main{max-width:1120px;margin:0 auto;padding:32px 40px 56px}
+header{border-bottom:2px solid var(--ink);padding-bottom:14px}
+.kicker{text-transform:uppercase;letter-spacing:.08em;font-size:11px;color:var(--muted);font-weight:600}
+h1{font-size:28px;line-height:1.2;margin:2px 0 6px;color:var(--ink)}
+h2{font-size:19px;margin:40px 0 12px;padding-bottom:6px;border-bottom:1px solid var(--line);color:var(--ink)}
+h3{font-size:15px;margin:22px 0 8px;color:var(--ink)}p{margin:6px 0}.muted,.sub{color:var(--muted)}
+code{font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:var(--soft);padding:0 3px;
+border-radius:3px}.stats{display:flex;gap:12px;margin:18px 0 4px}
+.stat{flex:1;border:1px solid var(--line);border-radius:8px;padding:10px 14px;background:var(--soft)}
+.stat b{display:block;font-size:22px;color:var(--ink);font-variant-numeric:tabular-nums}
+.stat span{color:var(--muted);font-size:11px;text-transform:uppercase;letter-spacing:.06em}
+dl.prov{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;font-size:12px;margin:12px 0 0}
+dl.prov dt{color:var(--muted)}dl.prov dd{margin:0}
+nav ol{display:flex;flex-wrap:wrap;gap:4px 18px;list-style:none;padding:0;margin:14px 0 0;font-size:13px}
+a{color:#1d4ed8;text-decoration:none}ul.variants{margin:6px 0;padding-left:18px}ul.variants li{margin:2px 0}
+table{border-collapse:collapse;font-variant-numeric:tabular-nums;margin:4px 0 8px}
+caption{text-align:left;font-weight:600;color:var(--ink);padding:2px 0 6px}
+th,td{padding:4px 10px;border-bottom:1px solid var(--line);text-align:left;vertical-align:middle}
+thead th{font-size:11px;color:var(--muted);font-weight:600;text-transform:uppercase;letter-spacing:.04em;
+border-bottom:1.5px solid #9ca3af;white-space:nowrap}.n{text-align:right}td.nil{color:#9ca3af}
+tr.first td,tr.first th{border-top:1.5px solid #9ca3af}tr.extra td{color:var(--muted);background:var(--soft)}
+table.summary{width:100%;font-size:12.5px}table.summary td{padding:3px 7px;white-space:nowrap}
+table.summary td[data-col=note]{white-space:normal;min-width:170px}table.summary thead th{white-space:normal;padding:4px 7px}
+td.rep{color:#9ca3af}table.quotas td,table.quotas th{padding:3px 6px}th.var{text-transform:none;font-size:12px;color:var(--ink)}
+.meter{display:inline-block;width:90px;height:8px;background:var(--line);border-radius:4px;overflow:hidden;
+vertical-align:middle;margin-right:6px}.meter span{display:block;height:100%;background:#0072B2}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(330px,1fr));gap:18px 32px;align-items:start}
+figure{margin:0;break-inside:avoid}figcaption{font-weight:600;color:var(--ink);margin-bottom:4px}
+.scroll{overflow-x:auto}svg{display:block;max-width:100%;height:auto}svg text{font-size:11px;fill:#374151}
+svg text.v,svg text.ax{fill:#6b7280;font-size:10px}svg text.lad{font-weight:600;fill:#111827}
+td svg{display:inline-block;vertical-align:middle}
+.legend{list-style:none;padding:0;margin:2px 0 8px;display:flex;flex-wrap:wrap;gap:4px 16px;font-size:12px;
+color:var(--muted)}
+.sw{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:6px;vertical-align:-1px}
+table.matrix td{text-align:center;min-width:36px;padding:3px 6px;border:1px solid #fff}table.matrix td.z{color:#cbd5e1}
+table.dense td,table.dense th{min-width:0;padding:2px 3px;font-size:11px}table.dense thead th{font-size:10px}
+table.matrix td.diag{box-shadow:inset 0 0 0 2px #111827}table.matrix th[scope=row]{white-space:nowrap}
+.notes{color:#92400e;background:#fffbeb;border-left:3px solid #f59e0b;padding:6px 10px;margin:8px 0;font-size:13px}
+footer{margin-top:48px;padding-top:10px;border-top:1px solid var(--line);color:var(--muted);font-size:12px}
+@media print{main{max-width:none;padding:0}h2{break-after:avoid}nav{display:none}.scroll{overflow:visible}
+section.product,table.matrix{break-inside:avoid-page}}
+@page{size:A4;margin:14mm}
+"""
+
+
+def render_report(result: RunResult) -> str:
+    """The whole report of a run as one self-contained HTML document."""
+    s = result.scenario
+    products = [p.product for p in result.variants[0].products]
+    parts = [
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{esc(s.spec.name)} · allocation report</title><style>{CSS}</style></head><body><main>",
+        _header(result, products),
+        _supply(result),
+        _tiers(result),
+        *(_product(result, i, pid) for i, pid in enumerate(products)),
+        _summaries(result),
+        f"<footer>allocator {esc(__version__)} · scenario <code>{esc(Path(s.file).name)}</code> "
+        f"sha256 {esc(s.sha256)}</footer>",
+        "</main></body></html>\n",
+    ]
+    return "\n".join(parts)
+
+
+def summary_cells(summary: pl.DataFrame) -> list[list[str]]:
+    """The summary's header and rows, each cell as summary.csv writes it (4 decimals, empty for null)."""
+    return list(csv.reader(io.StringIO(summary.write_csv(None, float_precision=4, null_value=""))))
+
+
+def _header(result: RunResult, products: list[str]) -> str:
+    s, spec = result.scenario, result.scenario.spec
+    stats = [
+        (f"{result.tiers.height:,}", "clients"),
+        (str(len(s.tiering.ladders)), "ladders"),
+        (str(len(products)), "products"),
+        (str(len(result.variants)), "variants incl. base"),
+    ]
+    prov = [
+        ("scenario", Path(s.file).name, s.sha256),
+        ("snapshot", spec.snapshot, f"{result.tiers.height:,} rows"),
+        ("tiering", spec.tiering, s.tiering.sha256),
+        ("allocation", spec.allocation, s.allocation.sha256),
+    ]
+    toc = [("supply", "Supply"), ("tiers", "Tiers"), *((f"p{i}", pid) for i, pid in enumerate(products))]
+    return "".join(
+        [
+            '<header><div class="kicker">Allocation report</div>',
+            f"<h1>{esc(spec.name)}</h1>",
+            f'<div class="sub">period <b>{esc(spec.period)}</b> · seed <b>{spec.seed}</b> · '
+            f"{result.tiers.height:,} clients</div>",
+            f"<p>{esc(spec.description)}</p>" if spec.description else "",
+            '<div class="stats">',
+            *(f'<div class="stat"><b>{v}</b><span>{label}</span></div>' for v, label in stats),
+            '</div><dl class="prov">',
+            *(f"<dt>{k}</dt><dd><code>{esc(f)}</code> <span class='muted'>{esc(h)}</span></dd>" for k, f, h in prov),
+            '</dl><nav aria-label="Contents"><ol>',
+            *(f'<li><a href="#{a}">{esc(t)}</a></li>' for a, t in [*toc, ("summary", "Summary tables")]),
+            "</ol></nav></header>",
+        ]
+    )
+
+
+def _changes(variant: Variant) -> str:
+    """What a variant sets, as `setting <code>key</code> value`, in the model's field order."""
+    out: list[str] = []
+    for setting, table in variant:
+        if setting not in ("name", "description") and isinstance(table, dict):
+            label = {"supply_factor": "supply ×", "per_client": "per client"}.get(setting, setting.replace("_", " "))
+            out.extend(f"{label} <code>{esc(k)}</code> {esc(_compact(v))}" for k, v in table.items())
+    return "; ".join(out) or "no changes"
+
+
+def _compact(value: object) -> str:
+    if isinstance(value, BaseModel):
+        return _compact({k: v for k, v in value.model_dump().items() if v is not None})
+    if isinstance(value, dict):
+        return ", ".join(
+            f"{k} ({_compact(v)})" if isinstance(v, dict) else f"{k} {_compact(v)}" for k, v in value.items()
+        )
+    return "none" if value is None else str(value)
+
+
+def _supply(result: RunResult) -> str:
+    spec = result.scenario.spec
+    base_note = ", ".join(f"<code>{esc(p)}</code> {n:,}" for p, n in spec.supply.items())
+    items = [f"<li><b>{BASE}</b>: rule files as written{'; supply ' + base_note if base_note else ''}</li>"]
+    for var in spec.variants:
+        desc = f" — {esc(var.description)}" if var.description else ""
+        items.append(f"<li><b>{esc(var.name)}</b>{desc}: {_changes(var)}</li>")
+    rows = []
+    notes: list[str] = []
+    by_product: dict[str, list[tuple[VariantResult, ProductResult]]] = {}
+    for v in result.variants:
+        for p in v.products:
+            by_product.setdefault(p.product, []).append((v, p))
+            notes.extend(f"<code>{esc(p.product)}</code>, {esc(v.name)}: {esc(n)}" for n in p.notes)
+    for pid, pairs in by_product.items():
+        for k, (v, p) in enumerate(pairs):
+            th = f'<th scope="rowgroup" rowspan="{len(pairs)}">{esc(pid)}</th>' if k == 0 else ""
+            share = p.allocated / p.supply if p.supply else 0.0
+            owner = f' <span class="muted">({esc(p.reserve_owner)})</span>' if p.reserve_owner else ""
+            rows.append(
+                f'<tr class="{"first" if k == 0 else ""}">{th}<td>{esc(v.name)}</td>'
+                f'<td class="n">{p.supply:,}</td><td class="n">{p.reserve:,}{owner}</td>'
+                f'<td class="n">{p.available:,}</td><td class="n">{p.allocated:,}</td>'
+                f'<td class="n">{p.unallocated:,}</td><td><span class="meter"><span style="width:{share:.1%}">'
+                f"</span></span>{share:.1%}</td></tr>"
+            )
+    note_html = f'<div class="notes">{"<br>".join(notes)}</div>' if notes else ""
+    return (
+        '<section id="supply"><h2>Supply</h2><h3>Variants</h3><ul class="variants">'
+        + "".join(items)
+        + '</ul><div class="scroll"><table class="supply"><caption>Supply by product and variant</caption>'
+        '<thead><tr><th scope="col">product</th><th scope="col">variant</th>'
+        + "".join(f'<th scope="col" class="n">{h}</th>' for h in ("supply", "reserve", "available", "allocated"))
+        + '<th scope="col" class="n">unallocated</th><th scope="col">allocated of supply</th></tr></thead><tbody>'
+        + "".join(rows)
+        + f"</tbody></table></div>{note_html}</section>"
+    )
+
+
+def _tiers(result: RunResult) -> str:
+    """Clients per tier (base, and each variant that moves thresholds) and the tier migration matrices."""
+    ladders = result.scenario.tiering.ladders
+    tables = [(0, result.tiers)] + [(i, v.tiers) for i, v in enumerate(result.variants) if v.tiers is not None]
+    counts = [
+        {(r["ladder"], r["tier"]): r["len"] for r in t.group_by("ladder", "tier").len().to_dicts()} for _, t in tables
+    ]
+    scale = count_axis(max((n for c in counts for n in c.values()), default=1), "client")
+    layout = "grid" if max(len(t) for t in ladders.values()) <= 8 else "stack"
+    bars = []
+    for lad, tiers in ladders.items():
+        groups = [(lad, t) for t in tiers]
+        series = [
+            Series(result.variants[i].name, series_colour(i), [c.get(g, 0) for g in groups])
+            for (i, _), c in zip(tables, counts, strict=True)
+        ]
+        total = sum(counts[0].get(g, 0) for g in groups)
+        chart = grouped_bars(f"Clients per tier, ladder {lad}", groups, series, scale)
+        bars.append(f"<figure><figcaption>{esc(lad)} <span class='muted'>· {total:,} clients</span></figcaption>")
+        bars.append(f'<div class="scroll">{chart}</div></figure>')
+    key = legend((result.variants[i].name, series_colour(i)) for i, _ in tables) if len(tables) > 1 else ""
+
+    def matrices(title: str, corner: str, moved: dict[str, dict[tuple[str | None, str], int]]) -> str:
+        each = (heat_table(f"{lad}: {title}", corner, tiers, moved.get(lad, {})) for lad, tiers in ladders.items())
+        return f"<div class='{layout}'>{''.join(each)}</div>"
+
+    out = [
+        f'<section id="tiers"><h2>Tiers</h2><h3>Clients per tier</h3>{key}<div class="grid">{"".join(bars)}</div>',
+        "<h3>Tier migration</h3><p class='muted'>Rows: tier after the previous review (<i>new</i>: no previous "
+        "tier); columns: tier now. The outlined diagonal kept its tier; right of it moved down, left of it up.</p>",
+        matrices("previous tier → tier", "before ↓ now →", _moves(result.tiers, "previous_tier", result.tiers)),
+    ]
+    for i, own in tables[1:]:
+        name = esc(result.variants[i].name)
+        out.append(f"<h3>Tier changes in {name}</h3><p class='muted'>Rows: tier in base; columns: tier in {name}.</p>")
+        out.append(matrices(f"base → {result.variants[i].name}", "base ↓ variant →", _moves(result.tiers, "tier", own)))
+    return "".join(out) + "</section>"
+
+
+def _moves(before: pl.DataFrame, column: str, after: pl.DataFrame) -> dict[str, dict[tuple[str | None, str], int]]:
+    """Clients per ladder and (tier in `before[column]`, tier in `after`); both tables in the same client order."""
+    out: dict[str, dict[tuple[str | None, str], int]] = {}
+    table = before.select("ladder", pl.col(column).alias("from")).with_columns(after["tier"])
+    for r in table.group_by("ladder", "from", "tier").len().to_dicts():
+        out.setdefault(r["ladder"], {})[(r["from"], r["tier"])] = r["len"]
+    return out
+
+
+def _product(result: RunResult, index: int, pid: str) -> str:
+    spec = next(p.spec for p in result.scenario.allocation.products if p.id == pid)
+    facts = [f"policy <code>{esc(spec.policy)}</code>"]
+    if spec.policy == "tier_amounts":
+        facts.append(f"target <code>{esc(spec.target)}</code> · shape <code>{esc(spec.shape)}</code>")
+    else:
+        facts.append(f"rounding <code>{esc(spec.rounding)}</code>")
+    if spec.order_column:
+        facts.append(f"orders from <code>{esc(spec.order_column)}</code>")
+    if spec.max_per_client is not None:
+        facts.append(f"at most {spec.max_per_client} per client")
+    if spec.min_per_client:
+        facts.append(f"at least {spec.min_per_client} per ordering client")
+    tiers = [_tier_rows(v.summary, pid) for v in result.variants]
+    ladders = result.scenario.tiering.ladders
+    groups = [(lad, t) for lad, ts in ladders.items() for t in ts if any((lad, t) in rows for rows in tiers)]
+
+    def chart(col: str, what: str, hint: str, scale: Scale) -> str:
+        series = [
+            Series(v.name, series_colour(i), [rows.get(g, {}).get(col) for g in groups])
+            for i, (v, rows) in enumerate(zip(result.variants, tiers, strict=True))
+        ]
+        bars = grouped_bars(f"{what} per tier and variant, {pid}", groups, series, scale)
+        return f"<figure><figcaption>{what} <span class='muted'>· {hint}</span></figcaption><div class='scroll'>{bars}</div></figure>"
+
+    if any(r["fill_rate"] is not None for rows in tiers for r in rows.values()):
+        charts = [chart(col, what, hint, RATES) for col, what, hint in RATE_CHARTS]
+    else:  # without orders there are no rates: show what each tier got
+        top = max((r["allocated"] for rows in tiers for r in rows.values()), default=1)
+        charts = [chart("allocated", "Allocated", "no orders known, so no fill rates", count_axis(top, "unit"))]
+    key = legend((v.name, series_colour(i)) for i, v in enumerate(result.variants)) if len(result.variants) > 1 else ""
+    return (
+        f'<section class="product" id="p{index}"><h2>{esc(pid)}</h2><p class="sub">{" · ".join(facts)}</p>'
+        f'{key}<div class="grid">{"".join(charts)}</div>{_quota_table(result, pid, groups, tiers)}</section>'
+    )
+
+
+def _tier_rows(summary: pl.DataFrame, pid: str) -> dict[tuple[str, str], dict[str, Any]]:
+    """The product's per-tier summary rows by (ladder, tier), best tier first."""
+    rows = summary.filter((pl.col("product") == pid) & (pl.col("line") == "tier")).iter_rows(named=True)
+    return {(r["ladder"], r["tier"]): r for r in rows}
+
+
+def _quota_table(
+    result: RunResult, pid: str, groups: list[tuple[str, str]], tiers: list[dict[tuple[str, str], dict[str, Any]]]
+) -> str:
+    """Per tier: min-max and a stacked bar of quota values, for base and each variant that changes them."""
+    products = [next(p for p in v.products if p.product == pid) for v in result.variants]
+    base = products[0].columns["quota"]
+    unchanged = [
+        v.tiers is None and p.columns["quota"].equals(base) for v, p in zip(result.variants, products, strict=True)
+    ]
+    shown = [i for i, same in enumerate(unchanged) if i == 0 or not same]
+    same = [v.name for i, v in enumerate(result.variants) if i not in shown]
+    hist: dict[int, dict[tuple[str, str], dict[int, int]]] = {}
+    for i in shown:
+        quotas = products[i].tiers.select("ladder", "tier").with_columns(products[i].columns["quota"])
+        for c in quotas.group_by("ladder", "tier", "quota").len().to_dicts():
+            hist.setdefault(i, {}).setdefault((c["ladder"], c["tier"]), {})[c["quota"]] = c["len"]
+    bins = value_bins(sorted({q for h in hist.values() for counts in h.values() for q in counts}))
+    bar_w = {1: 220.0, 2: 180.0, 3: 140.0}.get(len(shown), 96.0)
+    body = []
+    for g, (lad, tier) in enumerate(groups):
+        cls = ' class="first"' if g and lad != groups[g - 1][0] else ""
+        cells = [f'<th scope="row">{esc(lad)}</th><th scope="row">{esc(tier)}</th>']
+        cells.append(f'<td class="n">{tiers[0].get((lad, tier), {}).get("clients", 0):,}</td>')
+        for i in shown:
+            counts = hist[i].get((lad, tier), {})
+            parts = [(sum(n for q, n in counts.items() if lo <= q <= hi), c, label) for lo, hi, label, c in bins]
+            row = tiers[i].get((lad, tier), {})
+            title = f"{pid}, {result.variants[i].name}, {lad} {tier}: clients by quota"
+            span = f"{row['min_quota']}–{row['max_quota']}" if row else "–"
+            cells.append(f'<td class="n">{span}</td><td>{stacked_bar(title, parts, bar_w)}</td>')
+        body.append(f"<tr{cls}>{''.join(cells)}</tr>")
+    head = "".join(f'<th scope="colgroup" colspan="2" class="var">{esc(result.variants[i].name)}</th>' for i in shown)
+    note = f"<p class='muted'>Same quotas as base: {esc(', '.join(same))}.</p>" if same else ""
+    return (
+        f"<h3>Quota distribution</h3>{legend((label, c) for _, _, label, c in bins)}"
+        f'<div class="scroll"><table class="quotas"><caption>{esc(pid)}: quota per client</caption>'
+        '<thead><tr><th scope="col" rowspan="2">ladder</th><th scope="col" rowspan="2">tier</th>'
+        f'<th scope="col" class="n" rowspan="2">clients</th>{head}</tr><tr>'
+        + '<th scope="col" class="n">range</th><th scope="col">clients by quota</th>' * len(shown)
+        + f"</tr></thead><tbody>{''.join(body)}</tbody></table></div>{note}"
+    )
+
+
+def _summaries(result: RunResult) -> str:
+    out = [
+        '<section id="summary"><h2>Summary tables</h2><p class="muted">Exactly the rows of each variant\'s '
+        "<code>summary.csv</code>; each cell's CSV text is in its <code>data-value</code> attribute.</p>"
+    ]
+    for v in result.variants:
+        header, *rows = summary_cells(v.summary)
+        head = "".join(
+            f'<th scope="col" data-col="{esc(c)}"{" class=n" if c in INT_COLUMNS + RATE_COLUMNS else ""}>'
+            f"{esc(c.replace('_', ' ').replace('stockout', 'stock-out'))}</th>"
+            for c in header
+        )
+        body = []
+        for k, row in enumerate(rows):
+            cls = ["first"] if k and row[0] != rows[k - 1][0] else []
+            cls += ["extra"] if row[1] != "tier" else []
+            rep = k > 0 and row[0] == rows[k - 1][0]
+            cells = "".join(_cell(c, text, rep and c == "product") for c, text in zip(header, row, strict=True))
+            body.append(f'<tr class="{" ".join(cls)}">{cells}</tr>')
+        out.append(
+            f'<div class="scroll"><table class="summary" data-variant="{esc(v.name)}">'
+            f"<caption>{esc(v.name)}</caption><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table></div>"
+        )
+    out.append("</section>")
+    return "".join(out)
+
+
+def _cell(column: str, text: str, repeated: bool = False) -> str:
+    if column in RATE_COLUMNS:
+        shown, cls = (f"{float(text):.1%}" if text else "–"), "n"
+    elif column in INT_COLUMNS:
+        shown, cls = (f"{int(text):,}" if text else "–"), "n"
+    else:
+        shown, cls = text, "rep" if repeated else ""
+    cls += " nil" if cls and not text else ""
+    return f'<td data-col="{esc(column)}" data-value="{esc(text)}" class="{cls}">{esc(shown)}</td>'

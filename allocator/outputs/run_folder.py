@@ -1,0 +1,97 @@
+"""The output folder of a run: tiers, quotas, summaries and manifest per variant, the comparison,
+the report and the timings, written atomically (all of it or nothing)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+from allocator import __version__
+from allocator.errors import ScenarioError
+from allocator.inputs.folder_names import folder_clashes, slug
+from allocator.inputs.scenarios import BASE, Scenario
+from allocator.outputs.atomic import write_atomically
+from allocator.outputs.report import render_report
+from allocator.outputs.tables import sha256_file, write_csv, write_csv_parts, write_json
+from allocator.pipeline.run import RunResult, VariantResult
+
+
+def check_variant_folders(scenario: Scenario) -> None:
+    """Refuse variants whose names would share one folder under variants/ (`folder_clashes`)."""
+    clashes = folder_clashes(name for name in scenario.variants if name != BASE)
+    if clashes:
+        raise ScenarioError(
+            "\n".join(
+                f"{scenario.file}: variants '{a}' and '{b}' would share the output folder variants/{folder}; "
+                "give one of them another name"
+                for a, b, folder in clashes
+            )
+        )
+
+
+def variant_folder(root: Path, name: str) -> Path:
+    """Where a variant's files go: the base in the folder itself, each variant under variants/."""
+    return root if name == BASE else root / "variants" / slug(name)
+
+
+def manifest(result: RunResult, variant: VariantResult) -> dict[str, object]:
+    """What a variant's folder was made from: the tool, the inputs with their sha256, the products."""
+    s = result.scenario
+    assert s.clients is not None
+    return {
+        "tool": "allocator",
+        "version": __version__,
+        "scenario": {"file": Path(s.file).name, "name": s.spec.name, "sha256": s.sha256, "variant": variant.name},
+        "period": s.spec.period,
+        "seed": s.spec.seed,
+        "inputs": {
+            "snapshot": {"file": s.spec.snapshot, "sha256": s.clients.sha256, "rows": result.tiers.height},
+            "tiering": {"file": s.spec.tiering, "sha256": s.tiering.sha256},
+            "allocation": {"file": s.spec.allocation, "sha256": s.allocation.sha256},
+        },
+        "current_tier_from_ledger": result.previous,
+        "products": [
+            {
+                "product": p.product,
+                "supply": p.supply,
+                "reserve": p.reserve,
+                "reserve_owner": p.reserve_owner,
+                "available": p.available,
+                "allocated": p.allocated,
+                "unallocated": p.unallocated,
+            }
+            for p in variant.products
+        ],
+    }
+
+
+def write_outputs(
+    result: RunResult, out: Path, record: Callable[[], AbstractContextManager[object]] | None = None
+) -> None:
+    """Write every file of the run into `out`, atomically: all of it or nothing.
+
+    `record` is the ledger's transaction; the outputs are put in place only as it commits."""
+    check_variant_folders(result.scenario)
+
+    def fill(folder: Path) -> None:
+        for variant in result.variants:
+            target = variant_folder(folder, variant.name)
+            target.mkdir(parents=True, exist_ok=True)
+            write_csv(variant.tiers if variant.tiers is not None else result.tiers, target / "tiers.csv")
+            write_csv_parts((p.quotas for p in variant.products), target / "quotas.csv")
+            write_csv(variant.summary, target / "summary.csv")
+            if variant.tier_amounts is not None:
+                write_csv(variant.tier_amounts, target / "tier_amounts.csv")
+            data = manifest(result, variant)
+            data["outputs"] = {f.name: sha256_file(f) for f in sorted(target.glob("*.csv"))}
+            write_json(data, target / "manifest.json")
+        if len(result.variants) > 1:
+            write_csv(result.comparison, folder / "comparison.csv")
+        (folder / "report.html").write_text(render_report(result), encoding="utf-8")
+        write_json({k: round(v, 3) for k, v in result.timings.items()}, folder / "timings.json")
+
+    write_atomically(out, fill, record)
+
+
+__all__ = ["check_variant_folders", "manifest", "variant_folder", "write_outputs"]

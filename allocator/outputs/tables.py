@@ -1,0 +1,57 @@
+"""Output files: CSVs (spreadsheet formulas defused, a fixed float format), JSON and sha256.
+
+CSVs and manifest.json depend only on the inputs and the seed (timings go to timings.json), so
+the same run twice gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+FORMULA_START = r"^(?:[\t\r]|\s*[=+\-@])"  # what a spreadsheet may run as a formula (OWASP)
+
+
+def write_csv(df: pl.DataFrame, path: Path) -> None:
+    """CSV with a fixed float format, so the bytes depend only on the values; empty text unquoted."""
+    write_csv_parts([df], path)
+
+
+def write_csv_parts(parts: Iterable[pl.DataFrame], path: Path) -> None:
+    """Several frames with the same columns as one CSV, one at a time (memory stays flat).
+
+    A text cell that starts with = + - @, a tab or a carriage return, or with blanks and then
+    = + - @, gets a leading `'`, so that a spreadsheet shows it as text instead of running it
+    (`=cmd|' /C calc'!A0`). Only text columns: numbers, negative ones too, stay numbers.
+    """
+    with path.open("wb") as f:
+        for i, df in enumerate(parts):
+            df = df.with_columns(_as_text(c) for c, t in df.schema.items() if _is_text(t))
+            df.write_csv(f, include_header=i == 0, float_precision=4, null_value="")
+
+
+def _is_text(dtype: pl.DataType) -> bool:
+    return dtype == pl.String or isinstance(dtype, pl.Categorical | pl.Enum)
+
+
+def _as_text(name: str) -> pl.Expr:
+    text = pl.col(name).cast(pl.String)
+    guarded = pl.when(text.str.contains(FORMULA_START)).then(pl.lit("'") + text).otherwise(text)
+    return guarded.replace("", None).alias(name)
+
+
+def write_json(data: Any, path: Path) -> None:
+    path.write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

@@ -1,0 +1,123 @@
+"""The run of a loaded scenario: tiers, then each variant's quotas and summaries; nothing written."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from allocator.inputs.rule_files import display_path
+from allocator.inputs.scenarios import Scenario, load_scenario
+from allocator.pipeline.allocation import ProductResult, TieredClients, allocate
+from allocator.pipeline.comparison import comparison
+from allocator.pipeline.summaries import summarize, tier_amounts_table
+from allocator.pipeline.tiering import Mode, tier_clients
+
+
+@dataclass(frozen=True)
+class VariantResult:
+    name: str
+    products: list[ProductResult]
+    summary: pl.DataFrame
+    tier_amounts: pl.DataFrame | None = None
+    tiers: pl.DataFrame | None = None  # only when the variant changes thresholds
+
+
+@dataclass(frozen=True)
+class PreviousTiers:
+    """The tiers of an earlier run (from the ledger), for clients whose current tier is empty."""
+
+    run_id: int
+    period: str
+    tiers: pl.DataFrame  # client_id, ladder, tier
+
+
+@dataclass(frozen=True)
+class RunResult:
+    scenario: Scenario
+    clients: pl.DataFrame  # snapshot with derived columns and ladder
+    tiers: pl.DataFrame
+    variants: list[VariantResult]
+    timings: dict[str, float]
+    previous: dict[str, object] | None = None  # where empty current tiers were taken from
+    warnings: tuple[str, ...] = ()  # the snapshot's, rendered with file, row and column
+
+    @property
+    def comparison(self) -> pl.DataFrame:
+        """Base and variants side by side (comparison.csv)."""
+        changes = {}
+        for v in self.variants:
+            if v.tiers is not None:
+                moved = v.tiers.with_columns(self.tiers["tier"].alias("_base")).filter(
+                    pl.col("tier") != pl.col("_base")
+                )
+                changes[v.name] = moved.group_by("ladder", "tier").agg(pl.len().cast(pl.Int64).alias("changed"))
+        return comparison(self.variants, changes)
+
+
+def run(
+    scenario: Scenario,
+    mode: Mode = "grouped",
+    *,
+    previous: PreviousTiers | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> RunResult:
+    """Tier and allocate a loaded scenario and each of its variants; write nothing.
+
+    `mode` is how conditions reach the engine: `grouped` (one client per group of clients whose
+    conditions all agree) or `exact` (every client); both give the same result. `previous`
+    gives the tiers of an earlier run: clients whose current tier is empty take it from there.
+    `progress` is told what the run is doing, step by step (for a terminal display).
+    """
+    if scenario.clients is None:
+        raise ValueError("run() needs a scenario loaded with its snapshot (load_scenario(path))")
+    say = progress or (lambda _: None)
+    timings: dict[str, float] = {}
+    snapshot, filled = _with_previous(scenario, scenario.clients.clients, previous)
+    t1 = time.perf_counter()
+    say(f"tiering {snapshot.height:,} clients")
+    table, tiers = tier_clients(scenario.tiering, snapshot, mode)
+    timings["tier"] = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    seed, period = scenario.spec.seed, scenario.spec.period
+    base = TieredClients.build(table, tiers, scenario.tiering.ladder_table, seed, period, mode)
+    variants = []
+    for name, terms in scenario.variants.items():
+        clients, own_tiers = base, None
+        if name in scenario.variant_tiering:
+            rules = scenario.variant_tiering[name]
+            variant_table, own_tiers = tier_clients(rules, snapshot, mode)
+            clients = TieredClients.build(variant_table, own_tiers, rules.ladder_table, seed, period, mode)
+        say(f"allocating {len(terms)} products ({name})")
+        products = allocate(scenario.allocation, clients, terms)
+        summary = summarize(products, clients)
+        variants.append(VariantResult(name, products, summary, tier_amounts_table(products, clients), own_tiers))
+    timings["allocate"] = time.perf_counter() - t2
+    shown = display_path(scenario.snapshot)
+    warnings = tuple(w.render(shown) for w in scenario.clients.warnings)
+    return RunResult(scenario, table, tiers, variants, timings, filled, warnings)
+
+
+def _with_previous(
+    scenario: Scenario, snapshot: pl.DataFrame, previous: PreviousTiers | None
+) -> tuple[pl.DataFrame, dict[str, object] | None]:
+    """The snapshot with empty current tiers taken from `previous`, and a note of how many."""
+    field = scenario.tiering.current_field
+    if previous is None or field is None:
+        return snapshot, None
+    before = previous.tiers.select("client_id", pl.col("tier").alias("_previous"))
+    snapshot = snapshot.join(before, on="client_id", how="left", maintain_order="left")
+    n = int((snapshot[field].is_null() & snapshot["_previous"].is_not_null()).sum())
+    snapshot = snapshot.with_columns(pl.coalesce(field, "_previous").alias(field)).drop("_previous")
+    return snapshot, {"from_run": previous.run_id, "period": previous.period, "clients_filled": n}
+
+
+def run_scenario(path: Path, mode: Mode = "grouped") -> RunResult:
+    """Load a scenario file and run it (`run(load_scenario(path), mode)`): for use from Python."""
+    return run(load_scenario(path), mode)
+
+
+__all__ = ["PreviousTiers", "RunResult", "VariantResult", "run", "run_scenario"]
