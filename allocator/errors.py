@@ -22,6 +22,10 @@ class ScenarioError(AllocatorError):
     """A scenario refers to something that does not exist or does not fit."""
 
 
+class TooLargeError(AllocatorError):
+    """The allocation asked for would need more work or memory than the tool allows."""
+
+
 class OutputError(AllocatorError):
     """The outputs cannot or must not be written where they were asked for."""
 

@@ -34,7 +34,7 @@ around the supply): the optimum's error e* <= e, so its total is <= supply + e* 
 Bounds on the work. When every client is capped, L is also at most the sum of the caps (no total
 above it exists), so a supply far above what the clients can take costs nothing. A run visits
 sum_t (A_t + 1) * (L + 1) (amount, total) pairs and keeps tables of (tiers - 1) * (L + 1) amounts;
-above STEP_LIMIT pairs or TABLE_LIMIT bytes it is refused (TierAmountsTooLarge, a user error)
+above STEP_LIMIT pairs or TABLE_LIMIT bytes it is refused (TierAmountsTooLarge)
 before anything that large is built: an exact answer is never traded for a guess.
 
 Shapes. `flat`: among the vectors with the optimal total, the lexicographically smallest read from
@@ -58,8 +58,6 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-
-from allocator.errors import AllocatorError
 
 Target = Literal["at_most", "nearest"]
 Shape = Literal["flat", "entitlement"]
@@ -85,8 +83,9 @@ class TierAmountsError(ValueError):
     """Invalid tiers, supply or options given to the tier-amounts solver."""
 
 
-class TierAmountsTooLarge(AllocatorError):
-    """The proof of optimality would need more work or memory than the solver allows."""
+class TierAmountsTooLarge(ValueError):
+    """The proof of optimality would need more work or memory than the solver allows (the
+    pipeline reports it as a user error, `errors.TooLargeError`)."""
 
 
 # One reachability run visits every (amount, total) pair of every tier once, 64 totals a machine

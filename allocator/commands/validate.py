@@ -10,7 +10,7 @@ from allocator.errors import AllocatorError, RuleFileError
 from allocator.escape import terminal, terminal_lines
 from allocator.inputs.allocation_rules import compile_allocation
 from allocator.inputs.models import AllocationFile, TieringFile
-from allocator.inputs.rule_files import Source, checked_model, display_path, kind_of, read_source
+from allocator.inputs.rule_files import Source, Sources, checked_model, display_path, kind_of, read_source
 from allocator.inputs.scenarios import load_scenario
 from allocator.inputs.tiering_rules import TieringRules, compile_tiering
 
@@ -32,9 +32,10 @@ def validate(files: list[Path], strict: bool = False) -> int:
             sources[f] = exc
     kinds = {f: kind_of(s) if isinstance(s, Source) else None for f, s in sources.items()}
     loaded: dict[Path, TieringRules] = {}
+    known: Sources = {f.resolve(): s for f, s in sources.items() if isinstance(s, Source)}
     for f in sorted(files, key=lambda f: kinds[f] != "tiering"):
         try:
-            lines, found = _check(f, sources[f], kinds[f], loaded)
+            lines, found = _check(f, sources[f], kinds[f], loaded, known)
             ok.extend(lines)
             warnings += found
         except AllocatorError as exc:
@@ -48,7 +49,7 @@ def validate(files: list[Path], strict: bool = False) -> int:
 
 
 def _check(
-    f: Path, source: Source | RuleFileError, kind: str | None, loaded: dict[Path, TieringRules]
+    f: Path, source: Source | RuleFileError, kind: str | None, loaded: dict[Path, TieringRules], known: Sources
 ) -> tuple[list[str], int]:
     """One file's ok line and warning lines, and how many warnings; raise on its problems."""
     if isinstance(source, RuleFileError):
@@ -70,7 +71,7 @@ def _check(
             raise RuleFileError("\n".join(p.render() for p in sorted(alone.problems)))
         return [f"{display_path(f)}: ok (allocation; give its tiering file too to check tiers and fields)"], 0
     if kind == "scenario":
-        s = load_scenario(f)
+        s = load_scenario(f, known=known)
         assert s.clients is not None
         shown = display_path(s.snapshot)
         n = len(s.variants) - 1

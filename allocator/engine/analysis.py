@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from allocator.engine.durable import Rule, all_matches, first_match
+from allocator.engine.rule_sets import LADDER, engine_rules
 from allocator.inputs.conditions import All, Any_, Compare, Cond, Not, evaluate, fields_of
 from allocator.inputs.expressions import BinOp, Col, Expr, Neg
 from allocator.inputs.tiering_rules import TieringRules
-from allocator.pipeline.tiering import LADDER, engine_rules
 
 MAX_CELLS = 200_000
 MAX_GUARDED = 20_000  # guarded rules compiled per ladder when the cells are too many to check at once

@@ -1,6 +1,6 @@
 """The one adapter to durable-rules: compile condition trees to rulesets and run facts through them.
 
-Traps handled here (see DURABLE_NOTES.md): one field per condition dict, combined with `$and`;
+Traps handled here (measured; see docs/durable-rules.md): one field per condition dict, combined with `$and`;
 no `$in` (expanded to `$or`); `run` is removed from the dict passed in (we build fresh dicts);
 a one-parameter action closing over the rule's position; rulesets named by a hash of their
 content and registered once per process; a synchronous Host without timer threads; facts tagged
@@ -25,7 +25,7 @@ The engine's fixed limits (durable-rules 2.0.28, jruizgit/rules at 72070f4, src/
 - `NEXT_LIST_LENGTH 128`, `BETA_LIST_LENGTH 256` (rules.h:48-49), `MAX_ACTIONS 4096`
   (rete.c:41): each below what a ruleset within the first limit can reach.
 So a list of rules is cut into rulesets ("chunks") that provably stay within them (see
-`_Chunk`), a rule too big for one ruleset is split into alternatives (`rule_compiler`), and each chunk
+`_Chunk`), a rule too big for one ruleset is split into alternatives (`inputs.condition_compiler`), and each chunk
 is asked in order. Every rule starts with a test of its own position (`s <= p`): that keeps the
 rules apart in the engine's network (so one rule's size bounds its share of the stack), and lets
 a fact be posted again from a later position. First hit: a fact goes to the next chunk only if

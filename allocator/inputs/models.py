@@ -35,7 +35,6 @@ def _exactly(expected: int | bool) -> BeforeValidator:
 
 Version = Annotated[Literal[1], _exactly(1)]
 Condition = dict[str, Any]
-METHODS = ("webster", "dhondt", "adams", "huntington_hill", "hamilton")
 Method = Literal["webster", "dhondt", "adams", "huntington_hill", "hamilton"]
 
 

@@ -47,8 +47,14 @@ class Source:
     sha256: str
 
 
-def read_source(path: Path, display: str | None = None) -> Source:
-    """Read and parse one YAML file, once; YAML problems raise. `display` names it in messages."""
+Sources = dict[Path, Source]  # files already parsed in this command, by resolved path
+
+
+def read_source(path: Path, display: str | None = None, known: Sources | None = None) -> Source:
+    """Read and parse one YAML file; YAML problems raise. `display` names it in messages; a file
+    in `known` (parsed earlier in the same command) is not read again."""
+    if known and (found := known.get(path.resolve())) is not None:
+        return found
     name = display if display is not None else display_path(path)
     try:
         raw = read_yaml_bytes(path, name)

@@ -10,14 +10,23 @@ from pathlib import Path
 from typing import Any
 
 from allocator.errors import RuleFileError
-from allocator.inputs.allocation_rules import AllocationRules, load_allocation, resolve_table
+from allocator.inputs.allocation_rules import AllocationRules, compile_allocation, load_allocation, resolve_table
 from allocator.inputs.conditions import did_you_mean, limited_suggestions
 from allocator.inputs.folder_names import folder_clashes
-from allocator.inputs.models import MAX_QUANTITY, FieldSpec, ScenarioFile, TieringFile, Variant
+from allocator.inputs.models import MAX_QUANTITY, AllocationFile, FieldSpec, ScenarioFile, TieringFile, Variant
 from allocator.inputs.periods import PeriodError, parse_period
 from allocator.inputs.product_terms import ProductTerms, terms_of
 from allocator.inputs.reading import file_problem
-from allocator.inputs.rule_files import Loaded, display_path, model_of, raise_problems, read_model
+from allocator.inputs.rule_files import (
+    Loaded,
+    Source,
+    Sources,
+    checked_model,
+    display_path,
+    model_of,
+    raise_problems,
+    read_source,
+)
 from allocator.inputs.safe_yaml import Document, Problem
 from allocator.inputs.snapshots import Column, ParsedSnapshot, Snapshot, check_snapshot, parse_snapshot
 from allocator.inputs.tiering_rules import TieringRules, compile_tiering, load_tiering
@@ -36,6 +45,7 @@ class Scenario:
     variants: dict[str, dict[str, ProductTerms]]  # "base" first, then each variant by name
     variant_tiering: dict[str, TieringRules] = field(default_factory=dict)  # variants with thresholds
     clients: Snapshot | None = None  # the checked snapshot; None only when loaded without it
+    sources: Sources = field(default_factory=dict, compare=False, repr=False)  # its YAML files as parsed
 
     def columns(self) -> dict[str, Column]:
         """The snapshot columns the rules read, with their checks."""
@@ -71,12 +81,18 @@ NO_PERIOD = "none"  # a one-off run outside any review sequence (diff's sides); 
 
 @limited_suggestions()
 def load_scenario(
-    path: Path, *, read_clients: bool = True, progress: Callable[[str], None] | None = None
+    path: Path,
+    *,
+    read_clients: bool = True,
+    progress: Callable[[str], None] | None = None,
+    known: Sources | None = None,
 ) -> Scenario:
     """Read a scenario and everything it names, each file once: the rule files and (unless
     `read_clients` is false) the snapshot, checked against the rules. Raise one error listing
-    every problem found. `progress` is told when the snapshot is read (the long part)."""
-    loaded = read_model(path, ScenarioFile, "scenario")
+    every problem found. `progress` is told when the snapshot is read (the long part); files in
+    `known` were parsed earlier in the same command and are not read again."""
+    sources: Sources = dict(known or {})
+    loaded = checked_model(_read(path, sources), ScenarioFile, "scenario")
     doc, problems = loaded.doc, list(loaded.problems)
     base = path.parent
     paths: dict[str, Path] = {}
@@ -99,9 +115,10 @@ def load_scenario(
     errors: list[str] = []
     tiering = allocation = None
     try:
-        tiering_file = read_model(paths["tiering"], TieringFile, "tiering")
+        tiering_file = checked_model(_read(paths["tiering"], sources), TieringFile, "tiering")
         tiering = compile_tiering(tiering_file)
-        allocation = load_allocation(paths["allocation"], tiering)
+        allocation_file = checked_model(_read(paths["allocation"], sources), AllocationFile, "allocation")
+        allocation = compile_allocation(allocation_file, tiering)
     except RuleFileError as exc:
         errors.append(str(exc))
     if errors or tiering is None or allocation is None:
@@ -122,7 +139,17 @@ def load_scenario(
             progress(f"reading and checking {display_path(snapshot)}")
         parsed = parse_snapshot(snapshot, display_path(snapshot))
         clients = check_snapshot(parsed, snapshot_columns(tiering, allocation))
-    return Scenario(doc.file, loaded.sha256, spec, snapshot, tiering, allocation, variants, variant_tiering, clients)
+    mine = {p.resolve(): sources[p.resolve()] for p in (path, paths["tiering"], paths["allocation"])}
+    return Scenario(
+        doc.file, loaded.sha256, spec, snapshot, tiering, allocation, variants, variant_tiering, clients, mine
+    )
+
+
+def _read(path: Path, sources: Sources) -> Source:
+    """One file of the scenario, parsed once and remembered in `sources`."""
+    source = read_source(path, known=sources)
+    sources[path.resolve()] = source
+    return source
 
 
 def _with_thresholds(

@@ -34,7 +34,7 @@ from allocator.apportionment.tiebreak import U64, client_hashes, product_keys
 from allocator.apportionment.tier_amounts import TierAmountsTooLarge, TierDemand, solve_tier_amounts
 from allocator.engine.durable import Rule, all_matches
 from allocator.engine.grouping import representatives
-from allocator.errors import AllocatorError
+from allocator.errors import AllocatorError, TooLargeError
 from allocator.inputs.allocation_rules import AllocationRules, ProductRules
 from allocator.inputs.conditions import fields_of
 from allocator.inputs.ladders import Ladders
@@ -320,7 +320,7 @@ def _tier_amounts(
                 max_amount=spec.max_per_client,
             )
         except TierAmountsTooLarge as exc:
-            raise TierAmountsTooLarge(f"product {spec.id}, ladder {lad}: {exc}") from None
+            raise TooLargeError(f"product {spec.id}, ladder {lad}: {exc}") from None
         amounts.update({(lad, t): a for t, a in zip(window, result.amounts, strict=True)})
     return amounts
 

@@ -8,7 +8,6 @@ is limited to `max_up` / `max_down`; a client without a current tier keeps its a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -16,11 +15,9 @@ import polars as pl
 
 from allocator.engine.durable import Rule, all_matches, first_match
 from allocator.engine.grouping import representatives
-from allocator.inputs.conditions import All, Compare, Cond
+from allocator.engine.rule_sets import LADDER, engine_rules, rule_inputs
 from allocator.inputs.expressions import to_polars
 from allocator.inputs.tiering_rules import TieringRules
-
-LADDER = "ladder"
 
 
 @dataclass(frozen=True)
@@ -42,25 +39,6 @@ def with_derived(rules: TieringRules, clients: pl.DataFrame) -> pl.DataFrame:
     return df.with_columns(pl.col(rules.by).alias(LADDER))
 
 
-def _scoped(cond: Cond, ladders: Sequence[str], all_ladders: Sequence[str]) -> Cond:
-    if len(ladders) == len(all_ladders):
-        return cond
-    return All((Compare(LADDER, "in", tuple(ladders)), cond))
-
-
-def engine_rules(rules: TieringRules) -> tuple[list[Rule], list[Rule]]:
-    """Placement and adjustment rules as engine rules, each limited to the ladders it serves."""
-    lads = list(rules.ladders)
-    placement = [Rule(r.id, _scoped(r.cond, r.ladders, lads)) for r in rules.placement]
-    adjust = [Rule(r.id, _scoped(r.cond, r.ladders, lads)) for r in rules.adjust]
-    return placement, adjust
-
-
-def rule_inputs(rules: TieringRules) -> list[str]:
-    """The columns the engine needs to see: every field and derived value, and the ladder."""
-    return [*rules.fields, *rules.derive, LADDER]
-
-
 Mode = Literal["grouped", "exact"]
 
 
@@ -80,7 +58,7 @@ def engine_outcomes(rules: TieringRules, table: pl.DataFrame, mode: Mode = "grou
     """Run placement and adjustments through the engine, once per group of identical clients.
 
     `grouped` posts one representative per group of clients whose atomic conditions all agree
-    (see grouping.py); `exact` posts every client, and clients with the same answers share a group.
+    (see `engine.grouping`); `exact` posts every client, and clients with the same answers share a group.
     """
     placement, adjust = engine_rules(rules)
     if mode == "grouped":

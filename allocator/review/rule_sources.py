@@ -159,7 +159,7 @@ def rule_files(source: str, name: str, tmp: Path, spec: Scenario | None) -> dict
     found: dict[str, list[RuleFile]] = {kind: [] for kind in KINDS}
     for path in candidates:
         label = labels.get(path, display_path(path))
-        parsed = read_source(path, label)
+        parsed = read_source(path, label, known=spec.sources if spec is not None and not labels else None)
         data = parsed.doc.data
         kind = data.get("kind") if isinstance(data, dict) else None
         if kind in KINDS:

@@ -115,14 +115,24 @@ ONE_CLIENT_TRILLION = (
 
 
 def test_the_refusal_is_a_user_error() -> None:
+    # the solver's own refusal is a ValueError (apportionment knows nothing of the tool's errors) ...
     got = run_in_child("""
-        from allocator.errors import AllocatorError
         try:
             solve_tier_amounts([TierDemand("D1", {None: 1})], 10**12)
-        except AllocatorError as exc:
+        except ValueError as exc:
             print(type(exc).__name__, exc)
     """)
     assert got == f"TierAmountsTooLarge {ONE_CLIENT_TRILLION}\n"
+    # ... which allocation reports as a user error, naming the product and the ladder; tier B of the
+    # ladder (no client: one amount, 0) is part of the proof too, so 2 tiers and one table
+    got = allocate_in_child("[('a', 'A', None)]", "Product(id='p', supply=10**12, policy='tier_amounts')")
+    totals = 10**12 + 1
+    assert got == (
+        f"product p, ladder shops: proving the optimal tier amounts needs {totals * (totals + 1):,} steps and "
+        f"{totals * 8:,} bytes of tables (2 tiers, up to 1,000,000,000,001 amounts a tier, totals up to "
+        "1,000,000,000,000), above the limits of 8,589,934,592 steps and 268,435,456 bytes: give clients caps "
+        "(an order_column or max_per_client), or a smaller supply\n"
+    )
 
 
 ALLOCATE = """

@@ -16,12 +16,13 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from allocator.engine.durable import Rule, all_matches, first_match
+from allocator.engine.rule_sets import engine_rules
 from allocator.inputs.condition_compiler import too_complex
 from allocator.inputs.conditions import All, Any_, Compare, Cond, FieldKind, Not, evaluate
 from allocator.inputs.expressions import BinOp, Col
 from allocator.inputs.models import FieldSpec
 from allocator.inputs.tiering_rules import Adjustment, Placement, TieringRules
-from allocator.pipeline.tiering import engine_outcomes, engine_rules, with_derived
+from allocator.pipeline.tiering import engine_outcomes, with_derived
 from tests.strategies import condition_trees
 
 ENGINE_KEYS = ["kind", "i", "s", "id", "sid", "m", "pri", "run", "all", "any", "l", "label", "f0", "f1", "~none"]
