@@ -100,23 +100,9 @@ def compile_allocation(loaded: Loaded[AllocationFile], tiering: TieringRules) ->
     seen: dict[str, int] = {}
     compiled: list[tuple[int, dict[str, Any], tuple[Eligibility, ...]]] = []
     for i, raw in enumerate(as_list(data.get("products"))):
-        if not isinstance(raw, dict):
-            continue
-        path: PathT = ("products", i)
-        pid = raw.get("id")
-        if isinstance(pid, str):
-            if pid in seen:
-                problems.append(
-                    doc.problem((*path, "id"), f"duplicate product id '{pid}' (first at products[{seen[pid]}])")
-                )
-            seen[pid] = i
-        order = raw.get("order_column")
-        if isinstance(order, str) and (order in tiering.names or order in own_fields):
-            problems.append(doc.problem((*path, "order_column"), f"'{order}' is a declared field, not an order column"))
-        eligible = _eligibility(doc, raw, path, names, problems)
-        _check_policy_keys(doc, raw, path, problems, tuple(tiering.ladders))
-        _check_reserve(doc, raw, path, problems)
-        compiled.append((i, raw, eligible))
+        if isinstance(raw, dict):
+            eligible = _check_product(doc, i, raw, (tiering, own_fields, names), seen, problems)
+            compiled.append((i, raw, eligible))
     tables = {
         (i, key): resolve_table(doc, raw.get(key), ("products", i, key), tiering, problems, whole=key == "per_client")
         for i, raw, _ in compiled
@@ -127,39 +113,56 @@ def compile_allocation(loaded: Loaded[AllocationFile], tiering: TieringRules) ->
         i: _window(doc, raw.get("window"), ("products", i, "window"), tiering, problems) for i, raw, _ in compiled
     }
     for i, raw, _ in compiled:
-        split = raw.get("ladder_split")
-        if isinstance(split, dict):
-            for lad in tiering.ladders:
-                if lad not in split:
-                    msg = f"ladder '{lad}' has no share; give every ladder one (0 keeps it out)"
-                    problems.append(doc.problem(("products", i, "ladder_split"), msg))
-            if not any(isinstance(v, int | float) and v > 0 for v in split.values()):
-                problems.append(
-                    doc.problem(("products", i, "ladder_split"), "at least one ladder needs a share above 0")
-                )
-            for lad in split:
-                if lad not in tiering.ladders:
-                    hint = did_you_mean(str(lad), tiering.ladders)
-                    problems.append(
-                        doc.problem(("products", i, "ladder_split", lad), f"unknown ladder '{lad}'{hint}", key=True)
-                    )
+        _check_ladder_split(doc, raw.get("ladder_split"), ("products", i, "ladder_split"), tiering, problems)
     raise_problems(problems)
     model = loaded.model
     assert model is not None
     out = []
     for (i, _raw, eligible), spec in zip(compiled, model.products, strict=True):
         ent = tables.get((i, "per_client"))
-        wts = tables.get((i, "weights"))
-        out.append(
-            ProductRules(
-                spec=spec,
-                entitlement={lad: {t: int(v) for t, v in row.items()} for lad, row in ent.items()} if ent else None,
-                weights=wts,
-                eligible=eligible,
-                window=windows[i],
-            )
-        )
+        entitlement = {lad: {t: int(v) for t, v in row.items()} for lad, row in ent.items()} if ent else None
+        out.append(ProductRules(spec, entitlement, tables.get((i, "weights")), eligible, windows[i]))
     return AllocationRules(doc.file, loaded.sha256, own_fields, tuple(out), doc)
+
+
+def _check_product(
+    doc: Document,
+    i: int,
+    raw: dict[str, Any],
+    known: tuple[TieringRules, dict[str, FieldSpec], dict[str, FieldKind]],
+    seen: dict[str, int],
+    problems: list[Problem],
+) -> tuple[Eligibility, ...]:
+    """One product's id, order column, eligibility, policy keys and reserve; its eligibility rules."""
+    tiering, own_fields, names = known
+    path: PathT = ("products", i)
+    pid = raw.get("id")
+    if isinstance(pid, str):
+        if pid in seen:
+            problems.append(doc.problem((*path, "id"), f"duplicate product id '{pid}' (first at products[{seen[pid]}])"))
+        seen[pid] = i
+    order = raw.get("order_column")
+    if isinstance(order, str) and (order in tiering.names or order in own_fields):
+        problems.append(doc.problem((*path, "order_column"), f"'{order}' is a declared field, not an order column"))
+    eligible = _eligibility(doc, raw, path, names, problems)
+    _check_policy_keys(doc, raw, path, problems, tuple(tiering.ladders))
+    _check_reserve(doc, raw, path, problems)
+    return eligible
+
+
+def _check_ladder_split(doc: Document, split: Any, path: PathT, tiering: TieringRules, problems: list[Problem]) -> None:
+    """A share for every ladder, at least one above 0, and no unknown ladder."""
+    if not isinstance(split, dict):
+        return
+    for lad in tiering.ladders:
+        if lad not in split:
+            problems.append(doc.problem(path, f"ladder '{lad}' has no share; give every ladder one (0 keeps it out)"))
+    if not any(isinstance(v, int | float) and v > 0 for v in split.values()):
+        problems.append(doc.problem(path, "at least one ladder needs a share above 0"))
+    for lad in split:
+        if lad not in tiering.ladders:
+            hint = did_you_mean(str(lad), tiering.ladders)
+            problems.append(doc.problem((*path, lad), f"unknown ladder '{lad}'{hint}", key=True))
 
 
 def _valid(spec: Any) -> bool:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from allocator.inputs.allocation_rules import ProductRules
+from allocator.inputs.models import Reserve
 
 
 @dataclass(frozen=True)
 class ProductTerms:
-    """What a scenario (or a variant) changes about a product."""
+    """What a scenario (or a variant) sets for a product: supply, rounding, entitlement, reserve."""
 
     supply: int
     rounding: str
@@ -21,21 +22,25 @@ class ProductTerms:
 
 
 def terms_of(product: ProductRules) -> ProductTerms:
-    r = product.spec.reserve
-    return ProductTerms(
-        supply=product.spec.supply,
-        rounding=product.spec.rounding,
-        entitlement=product.entitlement,
-        reserve_share=Fraction(str(r.share)) if r and r.share is not None else None,
-        reserve_amount=r.amount if r else None,
-        reserve_owner=r.owner if r else None,
+    """A product's terms as its allocation file states them."""
+    plain = ProductTerms(product.spec.supply, product.spec.rounding, product.entitlement, None, None, None)
+    return with_reserve(plain, product.spec.reserve)
+
+
+def with_reserve(terms: ProductTerms, reserve: Reserve | None) -> ProductTerms:
+    """The terms with this reserve (None: no reserve); a share is kept exact, as a Fraction."""
+    return replace(
+        terms,
+        reserve_share=Fraction(str(reserve.share)) if reserve and reserve.share is not None else None,
+        reserve_amount=reserve.amount if reserve else None,
+        reserve_owner=reserve.owner if reserve else None,
     )
 
 
-def reserve_of(settings: ProductTerms) -> int:
+def reserve_of(terms: ProductTerms) -> int:
     """Units held back: a share is rounded down, so the reserve never exceeds what was asked."""
-    if settings.reserve_amount is not None:
-        return min(settings.reserve_amount, settings.supply)
-    if settings.reserve_share is not None:
-        return int(settings.reserve_share * settings.supply)
+    if terms.reserve_amount is not None:
+        return min(terms.reserve_amount, terms.supply)
+    if terms.reserve_share is not None:
+        return int(terms.reserve_share * terms.supply)
     return 0

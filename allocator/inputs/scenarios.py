@@ -15,7 +15,7 @@ from allocator.inputs.conditions import did_you_mean, limited_suggestions
 from allocator.inputs.folder_names import folder_clashes
 from allocator.inputs.models import MAX_QUANTITY, AllocationFile, FieldSpec, ScenarioFile, TieringFile, Variant
 from allocator.inputs.periods import PeriodError, parse_period
-from allocator.inputs.product_terms import ProductTerms, terms_of
+from allocator.inputs.product_terms import ProductTerms, terms_of, with_reserve
 from allocator.inputs.reading import file_problem
 from allocator.inputs.rule_files import (
     Loaded,
@@ -93,38 +93,14 @@ def load_scenario(
     `known` were parsed earlier in the same command and are not read again."""
     sources: Sources = dict(known or {})
     loaded = checked_model(_read(path, sources), ScenarioFile, "scenario")
-    doc, problems = loaded.doc, list(loaded.problems)
-    base = path.parent
-    paths: dict[str, Path] = {}
-    for key in ("snapshot", "tiering", "allocation"):
-        value = doc.data.get(key)
-        if isinstance(value, str):
-            target = base / value
-            why = file_problem(target)  # a FIFO named as the snapshot would hang its reader
-            if why:
-                problems.append(doc.problem((key,), f"{why}: {display_path(target)}"))
-            paths[key] = target
-    spec = loaded.model
-    if spec is not None and spec.period != NO_PERIOD:
-        try:
-            parse_period(spec.period)  # the ledger orders runs by period: refuse what it cannot order
-        except PeriodError as exc:
-            problems.append(doc.problem(("period",), str(exc)))
-    raise_problems(problems)
-    assert spec is not None
-    errors: list[str] = []
-    tiering = allocation = None
-    try:
-        tiering_file = checked_model(_read(paths["tiering"], sources), TieringFile, "tiering")
-        tiering = compile_tiering(tiering_file)
-        allocation_file = checked_model(_read(paths["allocation"], sources), AllocationFile, "allocation")
-        allocation = compile_allocation(allocation_file, tiering)
-    except RuleFileError as exc:
-        errors.append(str(exc))
-    if errors or tiering is None or allocation is None:
-        raise RuleFileError("\n".join(errors))
+    spec, paths = _checked_spec(loaded)
+    doc = loaded.doc
+    tiering_file = checked_model(_read(paths["tiering"], sources), TieringFile, "tiering")
+    tiering = compile_tiering(tiering_file)
+    allocation_file = checked_model(_read(paths["allocation"], sources), AllocationFile, "allocation")
+    allocation = compile_allocation(allocation_file, tiering)
     variants = _variants(doc, spec, (tiering, allocation))
-    problems.clear()
+    problems: list[Problem] = []
     variant_tiering = {}
     for i, variant in enumerate(spec.variants):
         if variant.thresholds:
@@ -143,6 +119,30 @@ def load_scenario(
     return Scenario(
         doc.file, loaded.sha256, spec, snapshot, tiering, allocation, variants, variant_tiering, clients, mine
     )
+
+
+def _checked_spec(loaded: Loaded[ScenarioFile]) -> tuple[ScenarioFile, dict[str, Path]]:
+    """The scenario's model and the paths it names (relative to its folder); raise on any problem."""
+    doc, problems = loaded.doc, list(loaded.problems)
+    base = Path(loaded.path).parent
+    paths: dict[str, Path] = {}
+    for key in ("snapshot", "tiering", "allocation"):
+        value = doc.data.get(key)
+        if isinstance(value, str):
+            target = base / value
+            why = file_problem(target)  # a FIFO named as the snapshot would hang its reader
+            if why:
+                problems.append(doc.problem((key,), f"{why}: {display_path(target)}"))
+            paths[key] = target
+    spec = loaded.model
+    if spec is not None and spec.period != NO_PERIOD:
+        try:
+            parse_period(spec.period)  # the ledger orders runs by period: refuse what it cannot order
+        except PeriodError as exc:
+            problems.append(doc.problem(("period",), str(exc)))
+    raise_problems(problems)
+    assert spec is not None
+    return spec, paths
 
 
 def _read(path: Path, sources: Sources) -> Source:
@@ -169,34 +169,11 @@ def _with_thresholds(
     }
     ok = True
     for key, value in variant.thresholds.items():
-        where = ("variants", i, "thresholds", key)
-        rid, _, rest = key.partition(".")
-        if rid not in rules:
-            hint = did_you_mean(rid, rules) or "; rule ids are " + ", ".join(rules)
-            problems.append(doc.problem(where, f"unknown rule id '{rid}'{hint}", key=True))
+        found = _set_threshold(rules, key, value)
+        if found is not None:
+            msg, on_key = found
+            problems.append(doc.problem(("variants", i, "thresholds", key), msg, key=on_key))
             ok = False
-            continue
-        node: Any = rules[rid]
-        steps = rest.split(".") if rest else []
-        for step in steps[:-1]:
-            node = node.get(step) if isinstance(node, dict) else None
-        last = steps[-1] if steps else ""
-        if not steps or steps[0] != "when" or not isinstance(node, dict) or last not in node:
-            msg = f"rule '{rid}' has no value at '{rest}'; write the path of a threshold, like {rid}.when.volume.gte"
-            problems.append(doc.problem(where, msg, key=True))
-            ok = False
-            continue
-        if isinstance(node[last], dict):
-            msg = f"'{key}' is a condition, not a threshold; write the path down to its operator, like {key}.gte"
-            problems.append(doc.problem(where, msg, key=True))
-            ok = False
-            continue
-        if _kind(node[last]) != _kind(value):
-            msg = f"replaces {node[last]!r} with {value!r}; a threshold keeps its kind (a number, text or a list)"
-            problems.append(doc.problem(where, msg))
-            ok = False
-            continue
-        node[last] = value
     if not ok:
         return None
     name = f"{tiering.doc.file} with variant '{variant.name}'"
@@ -211,6 +188,28 @@ def _with_thresholds(
             )
         )
         return None
+
+
+def _set_threshold(rules: dict[str, Any], key: str, value: object) -> tuple[str, bool] | None:
+    """Put `value` at `key` (RULE_ID.when...OPERATOR) in the rules; or (the problem, whether it is
+    the key's) when the path names no threshold or the value's kind differs."""
+    rid, _, rest = key.partition(".")
+    if rid not in rules:
+        hint = did_you_mean(rid, rules) or "; rule ids are " + ", ".join(rules)
+        return f"unknown rule id '{rid}'{hint}", True
+    node: Any = rules[rid]
+    steps = rest.split(".") if rest else []
+    for step in steps[:-1]:
+        node = node.get(step) if isinstance(node, dict) else None
+    last = steps[-1] if steps else ""
+    if not steps or steps[0] != "when" or not isinstance(node, dict) or last not in node:
+        return f"rule '{rid}' has no value at '{rest}'; write the path of a threshold, like {rid}.when.volume.gte", True
+    if isinstance(node[last], dict):
+        return f"'{key}' is a condition, not a threshold; write the path down to its operator, like {key}.gte", True
+    if _kind(node[last]) != _kind(value):
+        return f"replaces {node[last]!r} with {value!r}; a threshold keeps its kind (a number, text or a list)", False
+    node[last] = value
+    return None
 
 
 def _kind(value: object) -> str:
@@ -262,7 +261,7 @@ def _apply(
     tiering: TieringRules,
     problems: list[Problem],
 ) -> dict[str, ProductTerms]:
-    settings = dict(base)
+    terms = dict(base)
     for key in ("supply", "supply_factor", "per_client", "rounding", "reserve"):
         for pid in getattr(variant, key):
             if pid not in base:
@@ -284,15 +283,9 @@ def _apply(
             if table is not None:
                 s = replace(s, entitlement={lad: {t: int(v) for t, v in row.items()} for lad, row in table.items()})
         if pid in variant.reserve:
-            r = variant.reserve[pid]
-            s = replace(
-                s,
-                reserve_share=Fraction(str(r.share)) if r and r.share is not None else None,
-                reserve_amount=r.amount if r else None,
-                reserve_owner=r.owner if r else None,
-            )
-        settings[pid] = s
-    return settings
+            s = with_reserve(s, variant.reserve[pid])
+        terms[pid] = s
+    return terms
 
 
 def one_off_scenario(

@@ -133,12 +133,12 @@ def excluded_by(product: ProductRules, ctx: TieredClients) -> pl.Series:
     return pl.Series("excluded_by", firsts, dtype=pl.String).gather(group)
 
 
-def _check_int64(product: ProductRules, settings: ProductTerms) -> None:
+def _check_int64(product: ProductRules, terms: ProductTerms) -> None:
     """Every quantity that enters an int64 array fits it (the rule files bound them far lower)."""
     spec = product.spec
-    named = [("supply", settings.supply), ("max_per_client", spec.max_per_client)]
+    named = [("supply", terms.supply), ("max_per_client", spec.max_per_client)]
     named.append(("min_per_client", spec.min_per_client))
-    for ladder, row in (settings.entitlement or {}).items():
+    for ladder, row in (terms.entitlement or {}).items():
         named += [(f"per_client {ladder}/{tier}", value) for tier, value in row.items()]
     for name, value in named:
         if value is not None and value > INT64_MAX:
@@ -176,88 +176,110 @@ def _floors(
     return np.where(wants, low, 0)
 
 
-def allocate_product(product: ProductRules, settings: ProductTerms, ctx: TieredClients) -> ProductResult:
-    """Quotas for one product, for every client of the run."""
+@dataclass(frozen=True)
+class Caps:
+    """Per client: its order (0 where none, `has_order` says), the eligibility rule that excludes
+    it, and its cap, the smallest of order and max_per_client (0 when excluded or outside the
+    window; `capped` says whether there is a cap at all)."""
+
+    ordered: npt.NDArray[np.int64]
+    has_order: npt.NDArray[np.bool_]
+    excluded: pl.Series
+    cap: npt.NDArray[np.int64]
+    capped: npt.NDArray[np.bool_]
+
+
+def caps_of(product: ProductRules, ctx: TieredClients) -> Caps:
+    """Each client's order, exclusion and cap for one product."""
     spec = product.spec
-    _check_int64(product, settings)
-    n = ctx.tiers.height
     inside = {(lad, t) for lad, tiers in product.window.items() for t in tiers}
     in_window = np.array([c in inside for c in ctx.cells], dtype=bool)[ctx.codes]
     ordered, has_order = _orders(product, ctx)
     excluded = excluded_by(product, ctx)
-    # cap: the smallest of order and max_per_client; `capped` says whether there is one at all
     shut = excluded.is_not_null().to_numpy() | ~in_window
     capped = has_order | (spec.max_per_client is not None) | shut
     cap = ordered.copy()
     if spec.max_per_client is not None:
         cap = np.where(has_order, np.minimum(cap, spec.max_per_client), spec.max_per_client)
-    cap = np.where(shut, 0, cap)
+    return Caps(ordered, has_order, excluded, np.where(shut, 0, cap), capped)
+
+
+Quotas = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.bool_]]  # quota, entitled, known
+
+
+def allocate_product(product: ProductRules, terms: ProductTerms, ctx: TieredClients) -> ProductResult:
+    """Quotas for one product, for every client of the run."""
+    spec = product.spec
+    _check_int64(product, terms)
+    n = ctx.tiers.height
+    caps = caps_of(product, ctx)
     keys = product_keys(ctx.hashes, ctx.seed, ctx.period, spec.id)
-    reserve = reserve_of(settings)
-    available = settings.supply - reserve
+    reserve = reserve_of(terms)
+    available = terms.supply - reserve
     notes: list[str] = []
     amounts = None
     if spec.policy in ("per_tier", "weighted"):
-        if spec.policy == "per_tier":
-            assert settings.entitlement is not None
-            table = {(lad, t): Fraction(v) for lad, row in settings.entitlement.items() for t, v in row.items()}
-        else:
-            assert product.weights is not None
-            table = {(lad, t): v for lad, row in product.weights.items() for t, v in row.items()}
-        positive = ctx.per_cell({c: int(w > 0) for c, w in table.items()}).astype(bool)
-        claim, bounded = cap, capped
-        if spec.policy == "per_tier":
-            ent = ctx.per_cell({c: int(w) for c, w in table.items()})
-            claim, bounded = np.where(capped, np.minimum(ent, cap), ent), np.ones(n, dtype=bool)
-        claim = np.where(positive, claim, 0)
-        bounded = bounded | ~positive
-        floor = np.zeros(n, dtype=np.int64)
-        if spec.min_per_client:
-            wants = positive & (~has_order | (ordered > 0)) & (~bounded | (claim != 0))
-            floor = _floors(spec, claim, bounded, wants)
-            needed = sum(floor.tolist())  # exact: an int64 sum of many floors could wrap
-            if needed > available:
-                notes.append(
-                    f"min_per_client {spec.min_per_client} not applied: {needed} needed, {available} available"
-                )
-                floor = np.zeros(n, dtype=np.int64)
-        # per_tier: the weight is the capped claim itself, so one common divisor scales every
-        # claim alike (README); weighted: the tier's weight, capped by the order
-        weights = None if spec.policy == "per_tier" else [table.get(c, Fraction(0)) for c in ctx.cells]
-        quota = apportion_arrays(
-            ctx.codes, weights, claim, bounded, floor, keys, available, settings.rounding, ctx.ranks
-        )
-        entitled, entitled_known = claim, bounded
+        quota, entitled, known = _divided(product, terms, ctx, caps, keys, available, notes)
     elif spec.policy == "priority":
-        quota = _priority(ctx, product, cap, capped, keys, available, settings.rounding)
-        entitled, entitled_known = cap, capped
+        quota = _priority(ctx, product, caps.cap, caps.capped, keys, available, terms.rounding)
+        entitled, known = caps.cap, caps.capped
     else:
-        amounts = _tier_amounts(ctx, product, settings, cap, capped, available)
+        amounts = _tier_amounts(ctx, product, terms, caps.cap, caps.capped, available)
         per_client = ctx.per_cell(amounts)
-        quota = np.where(capped, np.minimum(per_client, cap), per_client)
-        entitled, entitled_known = quota, np.ones(n, dtype=bool)
+        quota = np.where(caps.capped, np.minimum(per_client, caps.cap), per_client)
+        entitled, known = quota, np.ones(n, dtype=bool)
     columns = pl.DataFrame(
         {
-            "ordered": pl.Series(ordered, dtype=pl.Int64).set(pl.Series(~has_order), None),
-            "entitled": pl.Series(entitled, dtype=pl.Int64).set(pl.Series(~entitled_known), None),
-            "excluded_by": excluded,
+            "ordered": pl.Series(caps.ordered, dtype=pl.Int64).set(pl.Series(~caps.has_order), None),
+            "entitled": pl.Series(entitled, dtype=pl.Int64).set(pl.Series(~known), None),
+            "excluded_by": caps.excluded,
             "quota": pl.Series(quota, dtype=pl.Int64),
         }
     )
     allocated = sum(quota.tolist()) if n else 0  # exact; at most `available`, which fits int64
     return ProductResult(
-        spec.id,
-        settings.supply,
-        reserve,
-        settings.reserve_owner,
-        available,
-        allocated,
-        available - allocated,
-        columns,
-        ctx.tiers,
-        amounts,
-        tuple(notes),
-    )
+        spec.id, terms.supply, reserve, terms.reserve_owner, available, allocated, available - allocated,
+        columns, ctx.tiers, amounts, tuple(notes),
+    )  # fmt: skip
+
+
+def _divided(
+    product: ProductRules,
+    terms: ProductTerms,
+    ctx: TieredClients,
+    caps: Caps,
+    keys: U64,
+    available: int,
+    notes: list[str],
+) -> Quotas:
+    """`per_tier` and `weighted`: one divisor method over every client's claim (see the module)."""
+    spec, n = product.spec, ctx.tiers.height
+    if spec.policy == "per_tier":
+        assert terms.entitlement is not None
+        table = {(lad, t): Fraction(v) for lad, row in terms.entitlement.items() for t, v in row.items()}
+    else:
+        assert product.weights is not None
+        table = {(lad, t): v for lad, row in product.weights.items() for t, v in row.items()}
+    positive = ctx.per_cell({c: int(w > 0) for c, w in table.items()}).astype(bool)
+    claim, bounded = caps.cap, caps.capped
+    if spec.policy == "per_tier":
+        ent = ctx.per_cell({c: int(w) for c, w in table.items()})
+        claim, bounded = np.where(caps.capped, np.minimum(ent, caps.cap), ent), np.ones(n, dtype=bool)
+    claim = np.where(positive, claim, 0)
+    bounded = bounded | ~positive
+    floor = np.zeros(n, dtype=np.int64)
+    if spec.min_per_client:
+        wants = positive & (~caps.has_order | (caps.ordered > 0)) & (~bounded | (claim != 0))
+        floor = _floors(spec, claim, bounded, wants)
+        needed = sum(floor.tolist())  # exact: an int64 sum of many floors could wrap
+        if needed > available:
+            notes.append(f"min_per_client {spec.min_per_client} not applied: {needed} needed, {available} available")
+            floor = np.zeros(n, dtype=np.int64)
+    # per_tier: the weight is the capped claim itself, so one common divisor scales every
+    # claim alike (README); weighted: the tier's weight, capped by the order
+    weights = None if spec.policy == "per_tier" else [table.get(c, Fraction(0)) for c in ctx.cells]
+    quota = apportion_arrays(ctx.codes, weights, claim, bounded, floor, keys, available, terms.rounding, ctx.ranks)
+    return quota, claim, bounded
 
 
 def _priority(
@@ -289,7 +311,7 @@ def _priority(
 def _tier_amounts(
     ctx: TieredClients,
     product: ProductRules,
-    settings: ProductTerms,
+    terms: ProductTerms,
     cap: npt.NDArray[np.int64],
     capped: npt.NDArray[np.bool_],
     available: int,
@@ -309,7 +331,7 @@ def _tier_amounts(
     amounts: dict[tuple[str, str], int] = {}
     for lad, share in zip(present, shares, strict=True):
         window = product.window[lad]
-        ent = settings.entitlement[lad] if settings.entitlement and spec.shape == "entitlement" else None
+        ent = terms.entitlement[lad] if terms.entitlement and spec.shape == "entitlement" else None
         try:
             result = solve_tier_amounts(
                 [TierDemand(t, hist.get((lad, t), {})) for t in window],
@@ -325,6 +347,6 @@ def _tier_amounts(
     return amounts
 
 
-def allocate(rules: AllocationRules, ctx: TieredClients, settings: dict[str, ProductTerms]) -> list[ProductResult]:
+def allocate(rules: AllocationRules, ctx: TieredClients, terms: dict[str, ProductTerms]) -> list[ProductResult]:
     """Every product's quotas, in file order."""
-    return [allocate_product(p, settings[p.id], ctx) for p in rules.products]
+    return [allocate_product(p, terms[p.id], ctx) for p in rules.products]

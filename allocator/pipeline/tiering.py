@@ -115,6 +115,26 @@ def assign_tiers(rules: TieringRules, table: pl.DataFrame, outcomes: Outcomes) -
     prev = table[rules.current_field] if rules.current_field else pl.Series([None] * table.height, dtype=pl.String)
     ranks = rules.ladder_table.frame(LADDER, "_prev", "_cur")
     df = df.with_columns(prev.alias("_prev")).join(ranks, on=[LADDER, "_prev"], how="left", maintain_order="left")
+    df = df.with_columns(*_move_limited(rules))
+    tier_names = rules.ladder_table.frame(LADDER, "tier", "_final")
+    df = df.join(tier_names, on=[LADDER, "_final"], how="left", maintain_order="left")
+    return pl.DataFrame(
+        {
+            "client_id": table["client_id"],
+            "ladder": df[LADDER],
+            "previous_tier": df["_prev"],
+            "placed_tier": df["placed_tier"],
+            "tier": df["tier"],
+            "placed_by": df["placed_by"],
+            "adjustments": df["adjustments"],
+            "move_limit": df["move_limit"],
+        }
+    )
+
+
+def _move_limited(rules: TieringRules) -> tuple[pl.Expr, pl.Expr]:
+    """The final rank (`_final`: the adjusted rank `_rank` kept within max_up / max_down of the
+    current rank `_cur`) and why it was limited (`move_limit`)."""
     up: pl.Expr | None = pl.col("_cur") - rules.max_up if rules.max_up is not None else None
     down: pl.Expr | None = pl.col("_cur") + rules.max_down if rules.max_down is not None else None
     rank = pl.col("_rank")
@@ -132,21 +152,7 @@ def assign_tiers(rules: TieringRules, table: pl.DataFrame, outcomes: Outcomes) -
         .then(pl.format("previous tier {} is not on ladder {}", pl.col("_prev"), pl.col(LADDER)))
         .otherwise(limit)
     )
-    df = df.with_columns(limited.alias("_final"), limit.alias("move_limit"))
-    tier_names = rules.ladder_table.frame(LADDER, "tier", "_final")
-    df = df.join(tier_names, on=[LADDER, "_final"], how="left", maintain_order="left")
-    return pl.DataFrame(
-        {
-            "client_id": table["client_id"],
-            "ladder": df[LADDER],
-            "previous_tier": df["_prev"],
-            "placed_tier": df["placed_tier"],
-            "tier": df["tier"],
-            "placed_by": df["placed_by"],
-            "adjustments": df["adjustments"],
-            "move_limit": df["move_limit"],
-        }
-    )
+    return limited.alias("_final"), limit.alias("move_limit")
 
 
 def tier_clients(

@@ -178,7 +178,7 @@ def _moves(rules: TieringRules, row: Json, tier: str, tiers: Json) -> Json:
 def _product(p: ProductRules, result: RunResult, row: Json, tiers: Json) -> Json:
     spec = p.spec
     res = next(r for r in result.variants[0].products if r.product == spec.id)
-    settings = result.scenario.variants[result.variants[0].name][spec.id]
+    terms = result.scenario.variants[result.variants[0].name][spec.id]
     q = res.quotas.filter(pl.col("client_id") == row["client_id"]).row(0, named=True)
     lad, tier = tiers["ladder"], tiers["tier"]
     facts = {**row, "tier": tier}
@@ -192,7 +192,7 @@ def _product(p: ProductRules, result: RunResult, row: Json, tiers: Json) -> Json
     in_window = tier in p.window.get(lad, ())
     cap = _min(q["ordered"], spec.max_per_client)
     cap = 0 if excluded_by or not in_window else cap
-    entitlement = settings.entitlement[lad][tier] if settings.entitlement else None
+    entitlement = terms.entitlement[lad][tier] if terms.entitlement else None
     weight = p.weights[lad][tier] if p.weights else None
     claim = q["entitled"]
     if spec.policy == "per_tier" and claim != (0 if not entitlement else _min(entitlement, cap)):
@@ -204,7 +204,7 @@ def _product(p: ProductRules, result: RunResult, row: Json, tiers: Json) -> Json
     out = {
         "product": spec.id,
         "policy": spec.policy,
-        "rounding": settings.rounding,
+        "rounding": terms.rounding,
         "entitlement": entitlement,
         "weight": str(weight) if weight is not None else None,
         "tier_amount": (res.tier_amounts or {}).get((lad, tier)),
@@ -226,7 +226,7 @@ def _product(p: ProductRules, result: RunResult, row: Json, tiers: Json) -> Json
         "notes": list(res.notes),
         "divisor": None,
     }
-    out["divisor"] = _divisor(p, res, settings.entitlement, out)
+    out["divisor"] = _divisor(p, res, terms.entitlement, out)
     out["explanation"] = _sentence(out)
     return out
 

@@ -73,53 +73,66 @@ def render_explain(data: Json) -> str:
             lines.append(
                 f"  {x['name']} = {x['expression']} → {_num(x['value'])}" + (f" ({x['note']})" if x["note"] else "")
             )
-    pl_ = d["placement"]
-    lines += ["", "Placement (the first matching rule places the client)"]
+    lines += [*_placement_lines(d["placement"]), *_adjustment_lines(d["adjustments"]), *_move_lines(d["moves"])]
+    lines += ["", f"Final tier: {d['tier']}"]
+    for p in d["products"]:
+        lines += _product_lines(p)
+    return "\n".join(lines) + "\n"
+
+
+def _placement_lines(pl_: Json) -> list[str]:
+    lines = ["", "Placement (the first matching rule places the client)"]
     for r in pl_["rules"]:
         lines.append(f"  {r['id']}{_ladders(r)} → tier {r['tier']}: {r['status']}")
         if r["status"] != "not tested":
             lines += _cond_lines(r["when"])
     placed = f"placed in tier {pl_['tier']} by rule {pl_['placed_by']}" if pl_["placed_by"] else ""
     placed = placed or f"no rule matched: the default tier {pl_['tier']}"
-    lines += [f"  {placed}", "", "Adjustments (in order, each kept on the ladder)"]
-    for a in d["adjustments"]:
+    return [*lines, f"  {placed}"]
+
+
+def _adjustment_lines(adjustments: list[Json]) -> list[str]:
+    lines = ["", "Adjustments (in order, each kept on the ladder)"]
+    for a in adjustments:
         step = f"demote {a['steps']}" if a["steps"] > 0 else f"promote {-a['steps']}"
         moved = f", {a['tier_before']} → {a['tier_after']}" if a["matched"] else ""
         if a["matched"] and a["tier_before"] == a["tier_after"]:
             moved += f" (already the {'last' if a['steps'] > 0 else 'first'} tier of the ladder)"
         lines.append(f"  {a['id']}{_ladders(a)} ({step}): {a['status']}{moved}")
         lines += _cond_lines(a["when"])
-    if not d["adjustments"]:
+    if not adjustments:
         lines.append("  (no adjustment rules)")
-    m = d["moves"]
-    lines += ["", "Move limits"]
+    return lines
+
+
+def _move_lines(m: Json) -> list[str]:
     limits = ", ".join(f"{k} {m[k]}" for k in ("max_up", "max_down") if m[k] is not None) or "no move limits"
     if m["current_tier"] is None:
-        lines.append(f"  no current tier ({limits}): tier {m['adjusted_tier']} stands")
-    else:
-        result = (
-            f"limited by {m['limit']} to {m['tier']}"
-            if m["limit"] in ("max_up", "max_down")
-            else (m["limit"] or "within the limits")
-        )
-        lines.append(f"  current tier {m['current_tier']}, {limits}: tier {m['adjusted_tier']} → {result}")
-    lines += ["", f"Final tier: {d['tier']}"]
-    for p in d["products"]:
-        lines += ["", f"Product {p['product']} (policy {p['policy']}, rounding {p['rounding']})"]
-        given = [
-            f"entitlement {p['entitlement']}" if p["entitlement"] is not None else None,
-            f"weight {p['weight']}" if p["weight"] is not None else None,
-            f"ordered {_num(p['ordered'])} ({p['order_column']})" if p["order_column"] else "no order column",
-            f"max_per_client {p['max_per_client']}" if p["max_per_client"] is not None else None,
-            f"min_per_client {p['min_per_client']}" if p["min_per_client"] else None,
-        ]
-        why = " (excluded)" if p["excluded_by"] else " (tier outside the window)" if not p["in_window"] else ""
-        lines.append("  " + ", ".join(x for x in given if x) + f" → {_cap(p['cap'])}{why}, claim {_num(p['claim'])}")
-        for e in p["eligibility"]:
-            lines.append(f"  eligibility {e['id']}: {'excludes' if e['matched'] else 'no match'}")
-            lines += _cond_lines(e["when"])
-        reserve = f", reserve {p['reserve']}" if p["reserve"] else ""
-        lines.append(f"  supply {p['supply']}{reserve}, available {p['available']}")
-        lines += [f"  note: {n}" for n in p["notes"]]
-        lines.append(_wrap(f"quota {p['quota']}: {p['explanation']}"))
-    return "\n".join(lines) + "\n"
+        return ["", "Move limits", f"  no current tier ({limits}): tier {m['adjusted_tier']} stands"]
+    result = (
+        f"limited by {m['limit']} to {m['tier']}"
+        if m["limit"] in ("max_up", "max_down")
+        else (m["limit"] or "within the limits")
+    )
+    return ["", "Move limits", f"  current tier {m['current_tier']}, {limits}: tier {m['adjusted_tier']} → {result}"]
+
+
+def _product_lines(p: Json) -> list[str]:
+    lines = ["", f"Product {p['product']} (policy {p['policy']}, rounding {p['rounding']})"]
+    given = [
+        f"entitlement {p['entitlement']}" if p["entitlement"] is not None else None,
+        f"weight {p['weight']}" if p["weight"] is not None else None,
+        f"ordered {_num(p['ordered'])} ({p['order_column']})" if p["order_column"] else "no order column",
+        f"max_per_client {p['max_per_client']}" if p["max_per_client"] is not None else None,
+        f"min_per_client {p['min_per_client']}" if p["min_per_client"] else None,
+    ]
+    why = " (excluded)" if p["excluded_by"] else " (tier outside the window)" if not p["in_window"] else ""
+    lines.append("  " + ", ".join(x for x in given if x) + f" → {_cap(p['cap'])}{why}, claim {_num(p['claim'])}")
+    for e in p["eligibility"]:
+        lines.append(f"  eligibility {e['id']}: {'excludes' if e['matched'] else 'no match'}")
+        lines += _cond_lines(e["when"])
+    reserve = f", reserve {p['reserve']}" if p["reserve"] else ""
+    lines.append(f"  supply {p['supply']}{reserve}, available {p['available']}")
+    lines += [f"  note: {n}" for n in p["notes"]]
+    lines.append(_wrap(f"quota {p['quota']}: {p['explanation']}"))
+    return lines
