@@ -253,4 +253,4 @@ def tiebreak_keys(seed: int, period: str, product: str, client_ids: Sequence[str
     if not all(isinstance(cid, str) for cid in client_ids):
         bad = next(i for i, cid in enumerate(client_ids) if not isinstance(cid, str))
         raise ApportionError(f"client_ids[{bad}]: must be a str, got {client_ids[bad]!r}")
-    return tiebreak.tiebreak_keys(int(seed), period, product, list(client_ids))
+    return tiebreak.unchecked_keys(int(seed), period, product, list(client_ids))

@@ -75,6 +75,6 @@ def product_keys(hashes: U64, seed: int, period: str, product: str) -> U64:
     return _splitmix64(hashes ^ salt)
 
 
-def tiebreak_keys(seed: int, period: str, product: str, client_ids: Sequence[str]) -> list[int]:
+def unchecked_keys(seed: int, period: str, product: str, client_ids: Sequence[str]) -> list[int]:
     """The same keys for a plain list of client ids."""
     return [int(k) for k in product_keys(client_hashes(client_ids), seed, period, product)]

@@ -26,11 +26,12 @@ from allocator.engine.durable import Rule, all_matches, first_match
 from allocator.engine.rule_sets import LADDER, engine_rules
 from allocator.inputs.conditions import All, Any_, Compare, Cond, Not, evaluate, fields_of
 from allocator.inputs.expressions import BinOp, Col, Expr, Neg
+from allocator.inputs.models import Number
 from allocator.inputs.tiering_rules import TieringRules
 
 MAX_CELLS = 200_000
 MAX_GUARDED = 20_000  # guarded rules compiled per ladder when the cells are too many to check at once
-CHUNK = 5_000
+CELL_CHUNK = 5_000
 MAX_GAP_EXAMPLES = 3
 _TOO_MANY = (
     "too many combinations of values to check every client ({size} > {max}): gaps were not checked, and a rule "
@@ -38,15 +39,14 @@ _TOO_MANY = (
 )
 _SYMBOL = {"eq": "=", "ne": "!=", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 
-Kind = Literal["gap", "unreachable", "impossible", "limited"]
-Number = int | float
+FindingKind = Literal["gap", "unreachable", "impossible", "limited"]
 
 
 @dataclass(frozen=True)
 class Finding:
     """One warning about a tiering file; `rule_id` locates it (None: about the ladder as a whole)."""
 
-    kind: Kind
+    kind: FindingKind
     rule_id: str | None
     ladder: str
     message: str
@@ -267,7 +267,7 @@ def _chunks(lad: _Ladder, axes: Sequence[_Axis]) -> Iterator[tuple[list[tuple[in
     """The cells of `axes` in chunks, with one fact per cell: the ladder's own values and a representative."""
     pick = [[a.cells[g[0]].value for g in a.groups] for a in axes]  # one value per group of cells
     cells = itertools.product(*(range(len(p)) for p in pick))
-    while chunk := list(itertools.islice(cells, CHUNK)):
+    while chunk := list(itertools.islice(cells, CELL_CHUNK)):
         yield chunk, [{**lad.fixed, **{a.field: p[i] for a, p, i in zip(axes, pick, c, strict=True)}} for c in chunk]
 
 

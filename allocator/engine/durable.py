@@ -48,13 +48,13 @@ from allocator.errors import RuleFileError
 from allocator.inputs.condition_compiler import (
     FIELD_BUDGET,
     PENDING_BUDGET,
-    Expr,
+    EngineExpr,
     Test,
     TooComplex,
     alternatives,
     both,
     dump,
-    fields_of,
+    fields_in_order,
     keys_of,
     render,
     weight,
@@ -115,7 +115,7 @@ class _Chunk:
     most 1 + (rules - 1) + the largest weight; the other limits are larger than that.
     """
 
-    def __init__(self, label: str, owners: Sequence[int], exprs: Sequence[Expr], keys: Sequence[str]) -> None:
+    def __init__(self, label: str, owners: Sequence[int], exprs: Sequence[EngineExpr], keys: Sequence[str]) -> None:
         self.owners = tuple(owners)  # the rule (index into the Ruleset's rules) of each position
         self.keys = tuple(keys)  # the engine keys its facts carry
         body = [render(both([Test(START, "$lte", p), e])) for p, e in enumerate(exprs)]
@@ -184,9 +184,9 @@ class Ruleset:
 
     def __init__(self, label: str, rules: Sequence[Rule]) -> None:
         self.rules = tuple(rules)
-        fields = dict.fromkeys(f for r in self.rules for f in fields_of(r.cond))
+        fields = dict.fromkeys(f for r in self.rules for f in fields_in_order(r.cond))
         self.keys = {f: f"f{n}" for n, f in enumerate(fields)}
-        parts: list[tuple[int, Expr]] = []
+        parts: list[tuple[int, EngineExpr]] = []
         for n, rule in enumerate(self.rules):
             try:
                 parts.extend((n, alt) for alt in alternatives(rule.cond, self.keys))
@@ -231,10 +231,10 @@ class Ruleset:
         return out
 
 
-def _cut(label: str, parts: Sequence[tuple[int, Expr]]) -> Iterator[_Chunk]:
+def _cut(label: str, parts: Sequence[tuple[int, EngineExpr]]) -> Iterator[_Chunk]:
     """Consecutive alternatives into chunks within the stack and field limits (see _Chunk)."""
     owners: list[int] = []
-    exprs: list[Expr] = []
+    exprs: list[EngineExpr] = []
     keys: set[str] = set()
     heaviest = 0
     for owner, expr in parts:

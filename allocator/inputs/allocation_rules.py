@@ -139,7 +139,9 @@ def _check_product(
     pid = raw.get("id")
     if isinstance(pid, str):
         if pid in seen:
-            problems.append(doc.problem((*path, "id"), f"duplicate product id '{pid}' (first at products[{seen[pid]}])"))
+            problems.append(
+                doc.problem((*path, "id"), f"duplicate product id '{pid}' (first at products[{seen[pid]}])")
+            )
         seen[pid] = i
     order = raw.get("order_column")
     if isinstance(order, str) and (order in tiering.names or order in own_fields):

@@ -10,10 +10,12 @@ import unicodedata
 
 import polars as pl
 
-from allocator.inputs.snapshot_cells import ID, ROW, Problem, SnapshotWarning, invisible, quoted, report
+from allocator.inputs.snapshot_cells import ID, ROW, CellProblem, SnapshotWarning, invisible, quoted, report
 
 
-def client_ids(s: pl.Series, rows: pl.Series, problems: list[Problem], warnings: list[SnapshotWarning]) -> pl.Series:
+def client_ids(
+    s: pl.Series, rows: pl.Series, problems: list[CellProblem], warnings: list[SnapshotWarning]
+) -> pl.Series:
     ids = s.cast(pl.String).str.strip_chars()
     empty = ids.is_null() | (ids == "")
     report(rows, empty, ID, "a client id is empty", problems)
@@ -43,7 +45,7 @@ def _lookalike_key(client_id: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKC", client_id) if not invisible(c)).strip()
 
 
-def _lookalikes(distinct: pl.DataFrame, problems: list[Problem], warnings: list[SnapshotWarning]) -> None:
+def _lookalikes(distinct: pl.DataFrame, problems: list[CellProblem], warnings: list[SnapshotWarning]) -> None:
     """Distinct ids that look the same are refused; ids that differ only in case are a warning."""
     special = distinct[ID].str.contains(r"[^\x20-\x7e]")
     keys = distinct[ID]

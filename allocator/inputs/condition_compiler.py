@@ -57,29 +57,29 @@ class Test:
 
 @dataclass(frozen=True)
 class _Both:
-    items: tuple[Expr, ...]
+    items: tuple[EngineExpr, ...]
 
 
 @dataclass(frozen=True)
 class _Either:
-    items: tuple[Expr, ...]
+    items: tuple[EngineExpr, ...]
 
 
-Expr = Test | _Both | _Either
+EngineExpr = Test | _Both | _Either
 
 
-def both(items: Sequence[Expr]) -> Expr:
+def both(items: Sequence[EngineExpr]) -> EngineExpr:
     flat = tuple(x for item in items for x in (item.items if isinstance(item, _Both) else (item,)))
     return flat[0] if len(flat) == 1 else _Both(flat)
 
 
-def _either(items: Sequence[Expr]) -> Expr:
+def _either(items: Sequence[EngineExpr]) -> EngineExpr:
     flat = tuple(x for item in items for x in (item.items if isinstance(item, _Either) else (item,)))
     flat = tuple(dict.fromkeys(flat))  # a repeated branch would fire its rule twice
     return flat[0] if len(flat) == 1 else _Either(flat)
 
 
-def _compare(key: str, op: str, value: Any) -> Expr:
+def _compare(key: str, op: str, value: Any) -> EngineExpr:
     if op == "in":
         return _either([Test(key, "", v) for v in value])
     if op == "not_in":
@@ -91,7 +91,7 @@ def _compare(key: str, op: str, value: Any) -> Expr:
     return Test(key, _DURABLE_OP[op], value)
 
 
-def _compile(cond: Cond, keys: Mapping[str, str], negate: bool = False) -> Expr:
+def _compile(cond: Cond, keys: Mapping[str, str], negate: bool = False) -> EngineExpr:
     """The engine expression for `cond`, on engine keys; `not` is pushed down to the comparisons.
 
     A comparison with a missing value is false, so its negation is true on a missing value:
@@ -117,17 +117,17 @@ def _compile(cond: Cond, keys: Mapping[str, str], negate: bool = False) -> Expr:
     return _either([_compare(key, _NEGATE[cond.op], value), missing])
 
 
-def render(expr: Expr) -> dict[str, Any]:
+def render(expr: EngineExpr) -> dict[str, Any]:
     if isinstance(expr, Test):
         return {expr.key: expr.value} if not expr.op else {expr.op: {expr.key: expr.value}}
     return {"$and" if isinstance(expr, _Both) else "$or": [render(x) for x in expr.items]}
 
 
-def _combinators(expr: Expr) -> int:
+def _combinators(expr: EngineExpr) -> int:
     return 0 if isinstance(expr, Test) else 1 + sum(_combinators(x) for x in expr.items)
 
 
-def keys_of(expr: Expr) -> set[str]:
+def keys_of(expr: EngineExpr) -> set[str]:
     return {expr.key} if isinstance(expr, Test) else set().union(*(keys_of(x) for x in expr.items))
 
 
@@ -139,7 +139,7 @@ class _Node:
         self.children: dict[tuple[str, str, str], _Node] = {}
         self.nexts: list[_Node] = []  # `$nex` tests and the forward nodes of `$or`
 
-    def attach(self, expr: Expr) -> _Node:
+    def attach(self, expr: EngineExpr) -> _Node:
         """Build `expr` below this node as createAlpha does; return the node its rule ends at."""
         if isinstance(expr, _Both):
             node = self
@@ -173,21 +173,21 @@ class _Node:
         return memo[id(self)]
 
 
-def weight(expr: Expr) -> int:
+def weight(expr: EngineExpr) -> int:
     """A rule's share of the stack beyond its own start node (see _Node.excess)."""
     start = _Node()
     start.attach(expr)
     return start.excess({})
 
 
-def _fits(expr: Expr) -> bool:
+def _fits(expr: EngineExpr) -> bool:
     """Whether one rule with this condition runs in a ruleset of its own."""
     # our `$and` around it: the kind tag, the position test, then the condition's own items
     combinators = 1 + (sum(_combinators(x) for x in expr.items) if isinstance(expr, _Both) else _combinators(expr))
     return combinators <= COMBINATOR_BUDGET and 1 + weight(expr) <= PENDING_BUDGET
 
 
-def _split(expr: Expr, budget: list[int]) -> Iterator[Expr]:
+def _split(expr: EngineExpr, budget: list[int]) -> Iterator[EngineExpr]:
     """Alternatives whose disjunction is `expr`, each small enough: an `$or` is cut in halves."""
     if _fits(expr):
         budget[0] -= 1
@@ -211,7 +211,7 @@ class TooComplex(Exception):
 
 def too_complex(cond: Cond) -> str | None:
     """Why the rule engine cannot run this condition (too many fields or alternatives), else None."""
-    fields = dict.fromkeys(fields_of(cond))
+    fields = dict.fromkeys(fields_in_order(cond))
     try:
         alternatives(cond, {f: f"f{n}" for n, f in enumerate(fields)})
     except TooComplex as exc:
@@ -219,9 +219,9 @@ def too_complex(cond: Cond) -> str | None:
     return None
 
 
-def alternatives(cond: Cond, keys: Mapping[str, str]) -> list[Expr]:
+def alternatives(cond: Cond, keys: Mapping[str, str]) -> list[EngineExpr]:
     """The condition compiled, as alternatives that each fit a ruleset; TooComplex if it cannot be."""
-    fields = set(fields_of(cond))
+    fields = set(fields_in_order(cond))
     if len(fields) > FIELD_BUDGET:
         raise TooComplex(f"it reads {len(fields)} fields; the rule engine takes at most {FIELD_BUDGET} in one rule")
     try:
@@ -231,9 +231,9 @@ def alternatives(cond: Cond, keys: Mapping[str, str]) -> list[Expr]:
         raise TooComplex(f"{msg} (more than {MAX_ALTERNATIVES} alternatives)") from None
 
 
-def fields_of(cond: Cond) -> Iterator[str]:
+def fields_in_order(cond: Cond) -> Iterator[str]:
     if isinstance(cond, Compare):
         yield cond.field
     else:
         for item in (cond.item,) if isinstance(cond, Not) else cond.items:
-            yield from fields_of(item)
+            yield from fields_in_order(item)

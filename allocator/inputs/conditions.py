@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any, Literal
 
+from allocator.inputs.safe_yaml import PathT
+
 OPERATORS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "between", "is_null")
 ORDERED_OPS = {"lt", "lte", "gt", "gte", "between"}
 COMBINATORS = ("all", "any", "not")
@@ -56,7 +58,6 @@ class Not:
 
 
 Cond = Compare | All | Any_ | Not
-PathT = tuple[str | int, ...]
 Issue = tuple[PathT, str, bool]  # path, message, located at the key rather than the value
 
 

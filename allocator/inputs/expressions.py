@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import polars as pl
 
 MAX_LENGTH = 500
-MAX_DEPTH = 50
+MAX_EXPRESSION_DEPTH = 50
 
 _TOKEN = re.compile(r"\s*(?:(?P<num>(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)|(?P<op>[-+*/()]))")
 _SPACE = re.compile(r"\s*")
@@ -126,8 +126,8 @@ class _Parser:
     def factor(self) -> Expr:
         kind, text, pos = self.take()
         self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise ExpressionError(f"nested deeper than {MAX_DEPTH} levels", pos)
+        if self.depth > MAX_EXPRESSION_DEPTH:
+            raise ExpressionError(f"nested deeper than {MAX_EXPRESSION_DEPTH} levels", pos)
         try:
             if kind == "num":
                 return Num(float(text))

@@ -32,7 +32,7 @@ from yaml.scanner import Scanner
 
 from allocator.inputs.reading import MAX_FILE_BYTES, UnreadableFile, decode_text, line_col, read_bounded, split_lines
 
-MAX_DEPTH = 32
+MAX_YAML_DEPTH = 32
 MAX_NODES = 100_000
 MAX_DIGITS = 100  # a longer number is refused before int() is asked to read it
 
@@ -176,7 +176,7 @@ class _TooBig(Exception):
 
 
 def _too_deep() -> str:
-    return f"nested deeper than {MAX_DEPTH} levels; refusing"
+    return f"nested deeper than {MAX_YAML_DEPTH} levels; refusing"
 
 
 def _too_many() -> str:
@@ -201,7 +201,7 @@ class _Loader(Reader, Scanner, Parser, Composer, _Resolver):
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         event = self.peek_event()  # type: ignore[no-untyped-call]
-        if self.depth > MAX_DEPTH:
+        if self.depth > MAX_YAML_DEPTH:
             raise _TooBig(event.start_mark, _too_deep())
         if not isinstance(event, AliasEvent):
             self.nodes += 1
@@ -263,7 +263,7 @@ class _Builder:
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise _TooBig(node.start_mark, _too_many())
-        if depth > MAX_DEPTH:
+        if depth > MAX_YAML_DEPTH:
             raise _TooBig(node.start_mark, _too_deep())
         self.doc.marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, ScalarNode):

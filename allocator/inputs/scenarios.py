@@ -28,7 +28,8 @@ from allocator.inputs.rule_files import (
     read_source,
 )
 from allocator.inputs.safe_yaml import Document, Problem
-from allocator.inputs.snapshots import Column, ParsedSnapshot, Snapshot, check_snapshot, parse_snapshot
+from allocator.inputs.snapshot_cells import Column
+from allocator.inputs.snapshots import ParsedSnapshot, Snapshot, check_snapshot, parse_snapshot
 from allocator.inputs.tiering_rules import TieringRules, compile_tiering, load_tiering
 
 BASE = "base"

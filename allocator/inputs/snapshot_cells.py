@@ -14,6 +14,7 @@ from typing import Any
 import polars as pl
 
 from allocator.inputs.csv_reading import more_rows
+from allocator.inputs.models import FieldSpec
 
 ROW = "_row"
 ID = "client_id"
@@ -21,7 +22,7 @@ SHOWN_CHARS = 40  # a cell longer than this is cut in messages
 # Default-ignorable characters that are neither format (Cf) nor control (Cc) characters.
 _IGNORABLE = {0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x3164, 0xFFA0, *range(0xFE00, 0xFE10), *range(0x180B, 0x1810)}
 
-Problem = tuple[int, str, str, int]  # row, column, message, more rows like it
+CellProblem = tuple[int, str, str, int]  # row, column, message, more rows like it
 
 
 @dataclass(frozen=True, order=True)
@@ -42,7 +43,7 @@ def report(
     bad: pl.Series,
     column: str,
     message: str,
-    problems: list[Problem],
+    problems: list[CellProblem],
     source: pl.Series | None = None,
     show: Callable[[Any], str] = str,
 ) -> None:
@@ -75,3 +76,15 @@ def _escape(c: str) -> str:
 
 def invisible(c: str) -> bool:
     return unicodedata.category(c) in ("Cf", "Cc") or ord(c) in _IGNORABLE or 0xE0100 <= ord(c) <= 0xE01EF
+
+
+@dataclass(frozen=True)
+class Column:
+    """What the rules need of one snapshot column."""
+
+    name: str
+    spec: FieldSpec
+    allowed: tuple[str, ...] = ()  # for category and tier columns
+
+
+KIND_WORDS = {"number": "a number", "integer": "an integer", "category": "a category", "tier": "a tier", "text": "text"}

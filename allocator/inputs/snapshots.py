@@ -24,7 +24,6 @@ Defences, each against a silent wrong answer:
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import unicodedata
 from collections.abc import Mapping
@@ -34,28 +33,28 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import polars as pl
-from polars.exceptions import PanicException
 
 from allocator.errors import SnapshotError
 from allocator.inputs.client_ids import client_ids
 from allocator.inputs.csv_reading import more_rows, read_csv_text
 from allocator.inputs.models import FieldSpec
 from allocator.inputs.reading import file_problem, kind_problem, os_problem
-from allocator.inputs.snapshot_cells import ID, ROW, Problem, SnapshotWarning, invisible, quoted, report, show_cell
+from allocator.inputs.snapshot_cells import (
+    ID,
+    ROW,
+    CellProblem,
+    Column,
+    SnapshotWarning,
+    invisible,
+    quoted,
+    report,
+    show_cell,
+)
+from allocator.inputs.snapshot_parquet import check_parquet_types, parquet_frame, parquet_header
 
 MAX_MESSAGES = 50
 LIMIT = 2**53 - 1  # the largest magnitude a snapshot number may have: exact as int64 and as float64
 _OUT_OF_RANGE = "{value} is out of range (the limit is ±9007199254740991, 2^53 - 1)"
-_KIND = {"number": "a number", "integer": "an integer", "category": "a category", "tier": "a tier", "text": "text"}
-
-
-@dataclass(frozen=True)
-class Column:
-    """What the rules need of one snapshot column."""
-
-    name: str
-    spec: FieldSpec
-    allowed: tuple[str, ...] = ()  # for category and tier columns
 
 
 class Snapshot(NamedTuple):
@@ -99,7 +98,7 @@ def parse_snapshot(path: Path, display: str) -> ParsedSnapshot:
     raw = _read_bytes(path, display)
     sha = hashlib.sha256(raw).hexdigest()
     if suffix == ".parquet":
-        return ParsedSnapshot(display, suffix, _parquet_header(raw, display), sha, raw=raw)
+        return ParsedSnapshot(display, suffix, parquet_header(raw, display), sha, raw=raw)
     header, data = read_csv_text(raw, display)
     if data.height == 0:
         raise SnapshotError(f"{display}: no client rows (only a header)")
@@ -111,8 +110,8 @@ def check_snapshot(parsed: ParsedSnapshot, columns: Mapping[str, Column]) -> Sna
     display, header = parsed.display, parsed.header
     if parsed.raw is not None:
         found = _resolve(header, columns, display, display)
-        frame = _parquet_frame(parsed.raw, display, {name: header[i] for name, i in found.items()})
-        _check_parquet_types(frame, columns, display)
+        frame = parquet_frame(parsed.raw, display, {name: header[i] for name, i in found.items()})
+        check_parquet_types(frame, columns, display)
         offset = 1
     else:
         assert parsed.cells is not None
@@ -149,60 +148,12 @@ def _read_bytes(path: Path, display: str) -> bytes:
 # --- CSV --------------------------------------------------------------------------------------
 
 
-# --- Parquet ----------------------------------------------------------------------------------
-
-
-def _parquet_errors() -> tuple[type[BaseException], ...]:
-    return (pl.exceptions.PolarsError, OSError, ValueError, PanicException)
-
-
-def _parquet_header(raw: bytes, display: str) -> list[str]:
-    try:
-        return list(pl.read_parquet_schema(io.BytesIO(raw)))
-    except _parquet_errors() as exc:
-        raise SnapshotError(f"{display}: cannot be read as Parquet: {_first_line(exc)}") from None
-
-
-def _parquet_frame(raw: bytes, display: str, names: Mapping[str, str]) -> pl.DataFrame:
-    """Only the columns the rules read: other columns may have any type, even unreadable ones."""
-    try:
-        frame = pl.read_parquet(io.BytesIO(raw), columns=list(names.values()))
-    except _parquet_errors() as exc:
-        raise SnapshotError(f"{display}: cannot be read as Parquet: {_first_line(exc)}") from None
-    return frame.rename({source: name for name, source in names.items() if source != name})
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
-def _check_parquet_types(frame: pl.DataFrame, columns: Mapping[str, Column], display: str) -> None:
-    lines = []
-    for name, dtype in frame.schema.items():
-        kind = "text" if name == ID else columns[name].spec.type
-        if not _holds(dtype, kind):
-            needs = "client ids must be text or integers" if name == ID else f"{name} is declared {_KIND[kind]}"
-            lines.append(f"{display}: column {name}: its Parquet type is {dtype.base_type()}, but {needs}")
-    if lines:
-        raise SnapshotError("\n".join(lines))
-
-
-def _holds(dtype: pl.DataType, kind: str) -> bool:
-    """Whether a Parquet column of this type can hold values of a declared kind."""
-    if dtype in (pl.String, pl.Null) or dtype.is_integer():
-        return True
-    if kind in ("number", "integer"):
-        return dtype.is_float() or isinstance(dtype, pl.Decimal)
-    return isinstance(dtype, pl.Categorical | pl.Enum)
-
-
 # --- checking the values ----------------------------------------------------------------------
 
 
 def _check(frame: pl.DataFrame, offset: int, display: str, columns: Mapping[str, Column]) -> Snapshot:
     rows = pl.int_range(offset, offset + frame.height, dtype=pl.UInt32, eager=True).alias(ROW)
-    problems: list[Problem] = []
+    problems: list[CellProblem] = []
     warnings: list[SnapshotWarning] = []
     out = [rows, client_ids(frame[ID], rows, problems, warnings)]
     for name, col in columns.items():
@@ -293,7 +244,7 @@ def _missing(
 # --- values -----------------------------------------------------------------------------------
 
 
-def _column(s: pl.Series, rows: pl.Series, col: Column, problems: list[Problem]) -> pl.Series:
+def _column(s: pl.Series, rows: pl.Series, col: Column, problems: list[CellProblem]) -> pl.Series:
     name, spec = col.name, col.spec
     if isinstance(s.dtype, pl.Categorical | pl.Enum | pl.Decimal):
         s = s.cast(pl.String)
@@ -351,7 +302,7 @@ def _parse_floats(s: pl.Series) -> _Parsed:
     return _Parsed(values, not_number, not_finite.fill_null(False), huge.fill_null(False))
 
 
-def _numbers(s: pl.Series, rows: pl.Series, name: str, problems: list[Problem]) -> pl.Series:
+def _numbers(s: pl.Series, rows: pl.Series, name: str, problems: list[CellProblem]) -> pl.Series:
     """Float64 values; text that is no number, NaN, infinities and magnitudes beyond LIMIT are problems."""
     p = _parse_floats(s)
     show = show_cell if s.dtype == pl.String else _show_number
@@ -361,7 +312,7 @@ def _numbers(s: pl.Series, rows: pl.Series, name: str, problems: list[Problem]) 
     return p.values.set(p.not_finite | p.huge, None)
 
 
-def _integers(s: pl.Series, rows: pl.Series, name: str, problems: list[Problem]) -> pl.Series:
+def _integers(s: pl.Series, rows: pl.Series, name: str, problems: list[CellProblem]) -> pl.Series:
     """Exact Int64 values: integers as written, whole numbers written as decimals; nothing rounded."""
     if s.dtype == pl.Null:
         s = s.cast(pl.Int64)

@@ -13,6 +13,7 @@ from typing import Any
 
 from allocator.inputs.condition_compiler import too_complex
 from allocator.inputs.conditions import (
+    COMBINATORS,
     Cond,
     FieldKind,
     did_you_mean,
@@ -27,7 +28,6 @@ from allocator.inputs.rule_files import Loaded, raise_problems, read_model
 from allocator.inputs.safe_yaml import Document, PathT, Problem
 
 RESERVED = ("client_id", "ladder", "tier")
-COMBINATORS = ("all", "any", "not")  # a `when:` reads these keys as combinators, so no rule could read such a field
 
 
 @dataclass(frozen=True)

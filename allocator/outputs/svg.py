@@ -18,7 +18,7 @@ from allocator.escape import html
 SERIES_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#999999")
 INK = "#374151"
 GRID = "#e5e7eb"
-ZERO = "#e5e7eb"
+ZERO_COLOUR = "#e5e7eb"
 HEAT = "#1d4ed8"
 CHAR = 6.6  # average width of an 11px label character, for laying out label columns
 
@@ -169,7 +169,7 @@ def value_bins(values: Sequence[int], most: int = 8) -> list[tuple[int, int, str
         ranges = [(0, 0)] * (values[0] == 0) + [(lo, hi) for lo, hi in edges if any(lo <= v <= hi for v in values)]
     shades = iter(ramp(sum(1 for lo, _ in ranges if lo > 0)))
     return [
-        (lo, hi, f"quota {lo:,}" if lo == hi else f"quota {lo:,}–{hi:,}", ZERO if lo == 0 else next(shades))
+        (lo, hi, f"quota {lo:,}" if lo == hi else f"quota {lo:,}–{hi:,}", ZERO_COLOUR if lo == 0 else next(shades))
         for lo, hi in ranges
     ]
 

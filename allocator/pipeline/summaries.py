@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 
 from allocator.errors import SnapshotError
-from allocator.pipeline.allocation import ProductResult, TieredClients
+from allocator.pipeline.allocation import INT64_MAX, ProductResult, TieredClients
 
 
 def summarize(results: Sequence[ProductResult], ctx: TieredClients) -> pl.DataFrame:
@@ -91,9 +91,6 @@ def tier_amounts_table(results: Sequence[ProductResult], ctx: TieredClients) -> 
         "total": pl.Int64,
     }
     return pl.DataFrame(rows, schema=schema, orient="row")
-
-
-INT64_MAX = 2**63 - 1
 
 
 _HALF = 26  # values below 2**53 split into two halves whose per-cell float sums stay exact

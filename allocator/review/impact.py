@@ -35,7 +35,7 @@ from allocator.review.rule_diff import file_changes
 from allocator.review.rule_sources import KINDS, RuleFile, complete, load_side, load_tiering_side, rule_files
 
 TOP = 20
-ZERO = "·"
+ZERO_CELL = "·"
 NEEDS_ALLOCATION = (
     "Quotas need an allocation file: give --before and --after a folder holding both rule files, "
     "or --scenario to supply the allocation file."

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from allocator.escape import markdown, markdown_code
-from allocator.review.impact import NEEDS_ALLOCATION, TOP, ZERO, Impact, Side
+from allocator.review.impact import NEEDS_ALLOCATION, TOP, ZERO_CELL, Impact, Side
 
 
 def _plural(n: int, one: str, many: str) -> str:
@@ -107,7 +107,7 @@ def _migration(b: Side, a: Side, t: Any) -> list[str]:
         rows = []
         for tb in [*rows_t, None]:
             row = [cells.get((tb, ta), 0) if tb else sum(cells.get((r, ta), 0) for r in rows_t) for ta in cols_t]
-            rows.append([tb or "total", *(str(v) if v else ZERO for v in row), str(sum(row))])
+            rows.append([tb or "total", *(str(v) if v else ZERO_CELL for v in row), str(sum(row))])
         out += [
             f"{title} (rows: tier before, columns: tier after):",
             "",

@@ -24,7 +24,6 @@ from allocator.review.rule_sources import RuleFile
 _PLAIN = re.compile(r"[A-Za-z_\u00c0-\uffff][\w\-./ \u00c0-\uffff]*")
 _RESERVED = {"true", "false", "null", "yes", "no", "on", "off", "~"}
 
-KINDS = ("tiering", "allocation")
 ABSENT = "(none)"
 
 

@@ -14,7 +14,8 @@ from polars.testing import assert_frame_equal
 
 from allocator.errors import SnapshotError
 from allocator.inputs.models import FieldSpec
-from allocator.inputs.snapshots import Column, load_snapshot
+from allocator.inputs.snapshot_cells import Column
+from allocator.inputs.snapshots import load_snapshot
 
 COLUMNS = {
     "market": Column("market", FieldSpec(type="category", values=["city", "village"]), ("city", "village")),

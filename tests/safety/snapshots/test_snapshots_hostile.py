@@ -20,7 +20,8 @@ from polars.testing import assert_frame_equal
 from allocator.errors import SnapshotError
 from allocator.inputs.models import FieldSpec
 from allocator.inputs.reading import file_problem
-from allocator.inputs.snapshots import Column, SnapshotWarning, load_snapshot, read_snapshot
+from allocator.inputs.snapshot_cells import Column
+from allocator.inputs.snapshots import SnapshotWarning, load_snapshot, read_snapshot
 
 COLUMNS = {
     "market": Column("market", FieldSpec(type="category", values=["city", "village"]), ("city", "village")),

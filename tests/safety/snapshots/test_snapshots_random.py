@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 
 from allocator.errors import SnapshotError
 from allocator.inputs.scenarios import load_rules, snapshot_columns
-from allocator.inputs.snapshots import Column, load_snapshot
+from allocator.inputs.snapshot_cells import Column
+from allocator.inputs.snapshots import load_snapshot
 
 ROOT = Path(__file__).resolve().parents[3]
 COLUMNS: dict[str, Column] = snapshot_columns(*load_rules(ROOT / "rules/tiering.yaml", ROOT / "rules/allocation.yaml"))
