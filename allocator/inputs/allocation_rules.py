@@ -97,6 +97,9 @@ def compile_allocation(loaded: Loaded[AllocationFile], tiering: TieringRules) ->
     products = [p for p in as_list(data.get("products")) if isinstance(p, dict)]
     orders = [p["order_column"] for p in products if isinstance(p.get("order_column"), str)]
     names = condition_names(tiering, own_fields, orders)
+    if not as_list(data.get("products")) and data.get("plans") is None:
+        where = ("products",) if "products" in data else ()
+        problems.append(doc.problem(where, "no products: list at least one under products:, or give a plans: sheet"))
     seen: dict[str, int] = {}
     compiled: list[tuple[int, dict[str, Any], tuple[Eligibility, ...]]] = []
     for i, raw in enumerate(as_list(data.get("products"))):

@@ -108,6 +108,30 @@ class Window(Strict):
 
 Table = dict[str, int | dict[str, int]]
 WeightTable = dict[str, Number | dict[str, Number]]
+Share = Annotated[float, Field(ge=0, le=MAX_QUANTITY, allow_inf_nan=False)]
+
+
+class Segments(Strict):
+    """Who may receive a product, and how its supply is split between them (DESIGN.md, version 2).
+
+    `by`: one or more category fields of the snapshot; a segment is one combination of their
+    values. `values`: the chosen segments (`all`, or a list: a value for one field, or a list of
+    one value per field). `weights`: omitted, every chosen segment shares one pool; a mapping from
+    the values of one `by` field to shares (pools by that field: {城网: 4, 农网: 6}); `clients` or
+    `orders`, each segment its own pool, with shares by its client count or its orders."""
+
+    by: list[str] = Field(min_length=1, max_length=4)
+    values: Literal["all"] | list[str | list[str]] = "all"
+    weights: dict[str, Share] | Literal["clients", "orders"] | None = None
+
+
+class Multiplier(Strict):
+    """A client matching `when` gets `factor` times its tier's amount (or entitlement)."""
+
+    id: str = Field(min_length=1, max_length=100)
+    description: str | None = None
+    when: Condition
+    factor: int = Field(ge=0, le=1000)
 
 
 class Product(Strict):
@@ -126,7 +150,52 @@ class Product(Strict):
     target: Literal["at_most", "nearest"] = "at_most"
     shape: Literal["flat", "entitlement"] = "flat"
     window: Window | None = None
-    ladder_split: dict[str, Annotated[float, Field(ge=0, le=MAX_QUANTITY, allow_inf_nan=False)]] | None = None
+    ladder_split: dict[str, Share] | None = None
+    name: str | None = None
+    segments: Segments | None = None
+    multiplier: list[Multiplier] = []
+
+
+class PlanColumns(Strict):
+    """Which column of the plan sheet holds what (the sheet's own header names)."""
+
+    id: str
+    supply: str
+    method: str
+    name: str | None = None
+    segment_by: str | None = None
+    values: str | None = None
+    highest: str | None = None
+    lowest: str | None = None
+    tag: str | None = None
+    remark: str | None = None
+
+
+class Plans(Strict):
+    """More products, one per row of a plan sheet (xlsx or CSV); see README, "The weekly plan"."""
+
+    file: str
+    sheet: str | None = None
+    columns: PlanColumns
+    methods: dict[str, dict[str, Any]] = Field(
+        min_length=1, description="Method name in the sheet to product settings, like {按档位投放: {policy: tier_amounts}}"
+    )
+    segment_fields: dict[str, list[str]] = Field(
+        default={}, description="Segment kind in the sheet to snapshot fields, like {档位+区县: [district]}"
+    )
+    aliases: dict[str, dict[str, str]] = Field(
+        default={}, description="Field to short name to value, like {district: {城区: 城区烟草专卖局(营销部)}}"
+    )
+    everywhere: list[str] = Field(default=["全市"], description="Area words meaning every client")
+    weights: dict[str, dict[str, Share]] = Field(
+        default={}, description="Field to shares, used when two or more of its values are chosen, like {market_type: {城网: 4, 农网: 6}}"
+    )
+    remarks: dict[str, list[Multiplier]] = Field(
+        default={}, description="Remark text to the multipliers it means, like {两周一访上浮100%: [...]}"
+    )
+    tags: dict[str, list[EligibilityRule]] = Field(
+        default={}, description="Tag to the eligibility rules it means; a tag not listed is not allocated"
+    )
 
 
 class AllocationFile(Strict):
@@ -134,7 +203,8 @@ class AllocationFile(Strict):
     version: Version
     description: str | None = None
     fields: dict[str, FieldSpec] = {}
-    products: list[Product] = Field(min_length=1)
+    products: list[Product] = []
+    plans: Plans | None = None
 
 
 class Variant(Strict):
@@ -158,12 +228,20 @@ class Variant(Strict):
     )
 
 
+class SnapshotSpec(Strict):
+    """A snapshot with options: an xlsx sheet, the column holding client ids."""
+
+    path: str
+    sheet: str | None = None
+    id_column: str = "client_id"
+
+
 class ScenarioFile(Strict):
     kind: Literal["scenario"]
     version: Version
     name: str = Field(min_length=1)
     description: str | None = None
-    snapshot: str
+    snapshot: str | SnapshotSpec
     tiering: str
     allocation: str
     period: str = Field(min_length=1)
