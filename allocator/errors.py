@@ -18,6 +18,10 @@ class SnapshotError(AllocatorError):
     """A client snapshot has missing columns, bad values or duplicate ids."""
 
 
+class SheetError(AllocatorError):
+    """A spreadsheet (xlsx) or a plan sheet cannot be read, or holds values that cannot be used."""
+
+
 class ScenarioError(AllocatorError):
     """A scenario refers to something that does not exist or does not fit."""
 
