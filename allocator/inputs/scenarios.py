@@ -10,11 +10,20 @@ from pathlib import Path
 from typing import Any
 
 from allocator.errors import RuleFileError
-from allocator.inputs.allocation_rules import AllocationRules, compile_allocation, load_allocation, resolve_table
+from allocator.inputs.allocation_rules import compile_allocation, load_allocation, resolve_table
 from allocator.inputs.conditions import did_you_mean, limited_suggestions
 from allocator.inputs.folder_names import folder_clashes
-from allocator.inputs.models import MAX_QUANTITY, AllocationFile, FieldSpec, ScenarioFile, TieringFile, Variant
+from allocator.inputs.models import (
+    MAX_QUANTITY,
+    AllocationFile,
+    FieldSpec,
+    ScenarioFile,
+    SnapshotSpec,
+    TieringFile,
+    Variant,
+)
 from allocator.inputs.periods import PeriodError, parse_period
+from allocator.inputs.product_rules import AllocationRules
 from allocator.inputs.product_terms import ProductTerms, terms_of, with_reserve
 from allocator.inputs.reading import file_problem
 from allocator.inputs.rule_files import (
@@ -28,7 +37,7 @@ from allocator.inputs.rule_files import (
     read_source,
 )
 from allocator.inputs.safe_yaml import Document, Problem
-from allocator.inputs.snapshot_cells import Column
+from allocator.inputs.snapshot_cells import ID, Column
 from allocator.inputs.snapshots import ParsedSnapshot, Snapshot, check_snapshot, parse_snapshot
 from allocator.inputs.tiering_rules import TieringRules, compile_tiering, load_tiering
 
@@ -114,12 +123,26 @@ def load_scenario(
     if read_clients:
         if progress is not None:
             progress(f"reading and checking {display_path(snapshot)}")
-        parsed = parse_snapshot(snapshot, display_path(snapshot))
+        written = snapshot_spec(spec)
+        parsed = parse_snapshot(snapshot, display_path(snapshot), sheet=written.sheet, id_column=written.id_column)
         clients = check_snapshot(parsed, snapshot_columns(tiering, allocation))
     mine = {p.resolve(): sources[p.resolve()] for p in (path, paths["tiering"], paths["allocation"])}
     return Scenario(
         doc.file, loaded.sha256, spec, snapshot, tiering, allocation, variants, variant_tiering, clients, mine
     )
+
+
+def snapshot_spec(spec: ScenarioFile) -> SnapshotSpec:
+    """The scenario's snapshot as a SnapshotSpec: `snapshot: data/x.csv` is {path: data/x.csv}."""
+    return spec.snapshot if isinstance(spec.snapshot, SnapshotSpec) else SnapshotSpec(path=spec.snapshot)
+
+
+def snapshot_named(spec: ScenarioFile) -> dict[str, str]:
+    """The snapshot as the scenario names it, for a manifest: the path as written, and the sheet
+    and the id column when they are given."""
+    given = snapshot_spec(spec)
+    named = {"sheet": given.sheet, "id_column": given.id_column if given.id_column != ID else None}
+    return {"file": given.path, **{key: value for key, value in named.items() if value is not None}}
 
 
 def _checked_spec(loaded: Loaded[ScenarioFile]) -> tuple[ScenarioFile, dict[str, Path]]:
@@ -129,11 +152,15 @@ def _checked_spec(loaded: Loaded[ScenarioFile]) -> tuple[ScenarioFile, dict[str,
     paths: dict[str, Path] = {}
     for key in ("snapshot", "tiering", "allocation"):
         value = doc.data.get(key)
+        at: tuple[str, ...] = (key,)
+        if key == "snapshot" and isinstance(value, dict):  # {path: ..., sheet: ..., id_column: ...}
+            problems.extend(_snapshot_options(doc, value))
+            value, at = value.get("path"), (key, "path")
         if isinstance(value, str):
             target = base / value
             why = file_problem(target)  # a FIFO named as the snapshot would hang its reader
             if why:
-                problems.append(doc.problem((key,), f"{why}: {display_path(target)}"))
+                problems.append(doc.problem(at, f"{why}: {display_path(target)}"))
             paths[key] = target
     spec = loaded.model
     if spec is not None and spec.period != NO_PERIOD:
@@ -144,6 +171,21 @@ def _checked_spec(loaded: Loaded[ScenarioFile]) -> tuple[ScenarioFile, dict[str,
     raise_problems(problems)
     assert spec is not None
     return spec, paths
+
+
+def _snapshot_options(doc: Document, given: dict[str, Any]) -> list[Problem]:
+    """A sheet only for an xlsx snapshot; an id column that can name a header (not empty)."""
+    problems = []
+    path, sheet, ids = given.get("path"), given.get("sheet"), given.get("id_column")
+    if isinstance(path, str) and isinstance(sheet, str) and Path(path).suffix.lower() != ".xlsx":
+        msg = f"a sheet applies only to an .xlsx snapshot, and {Path(path).name} is not one"
+        problems.append(doc.problem(("snapshot", "sheet"), msg))
+    if isinstance(sheet, str) and not sheet.strip():
+        problems.append(doc.problem(("snapshot", "sheet"), "the sheet name is empty; name a sheet, or leave sheet out"))
+    if isinstance(ids, str) and not ids.strip():
+        msg = "the id column is empty; name the header of the column that holds client ids"
+        problems.append(doc.problem(("snapshot", "id_column"), msg))
+    return problems
 
 
 def _read(path: Path, sources: Sources) -> Source:

@@ -37,13 +37,15 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def check_parquet_types(frame: pl.DataFrame, columns: Mapping[str, Column], display: str) -> None:
+def check_parquet_types(frame: pl.DataFrame, columns: Mapping[str, Column], display: str, ids: str = ID) -> None:
+    """Refuse a declared column whose Parquet type cannot hold its kind; `ids` names the id column."""
     lines = []
     for name, dtype in frame.schema.items():
         kind = "text" if name == ID else columns[name].spec.type
         if not _holds(dtype, kind):
             needs = "client ids must be text or integers" if name == ID else f"{name} is declared {KIND_WORDS[kind]}"
-            lines.append(f"{display}: column {name}: its Parquet type is {dtype.base_type()}, but {needs}")
+            shown = ids if name == ID else name
+            lines.append(f"{display}: column {shown}: its Parquet type is {dtype.base_type()}, but {needs}")
     if lines:
         raise SnapshotError("\n".join(lines))
 

@@ -1,8 +1,10 @@
-"""Client snapshots (CSV or Parquet) read and checked column by column.
+"""Client snapshots (CSV, Parquet or xlsx) read and checked column by column.
 
-Every problem names the row (counting the CSV header as row 1, as a spreadsheet does; Parquet
-rows count from 1) and the column, and says how many more rows share it. No row is ever dropped:
-a value that cannot be used is an error, not a silent skip.
+Every problem names the row (counting the CSV header as row 1, as a spreadsheet does; xlsx rows
+as Excel numbers them, blank rows skipped but counted; Parquet rows count from 1) and the column,
+and says how many more rows share it. No row is ever dropped: a value that cannot be used is an
+error, not a silent skip. The column of client ids may have any name (`id_column`); it is
+`client_id` in the checked snapshot and in every output.
 
 Defences, each against a silent wrong answer:
 - numbers are read from their text: integers stay exact, and any number beyond ±(2^53 - 1) is
@@ -17,7 +19,8 @@ Defences, each against a silent wrong answer:
   numbers); columns the rules do not declare are never read;
 - client ids that differ only in invisible characters or Unicode form are refused (they would be
   two clients with two quotas); ids that differ only in letter case are a warning;
-- only regular files are opened, never blocking (a FIFO or a device is refused unread);
+- only regular files are opened, never blocking (a FIFO or a device is refused unread); an xlsx
+  file is bounded in size, in what it unpacks to, and in rows, columns and cell length (xlsx.py);
 - messages never show the values or the names of columns the rules do not read.
 """
 
@@ -27,7 +30,7 @@ import hashlib
 import os
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -51,6 +54,7 @@ from allocator.inputs.snapshot_cells import (
     show_cell,
 )
 from allocator.inputs.snapshot_parquet import check_parquet_types, parquet_frame, parquet_header
+from allocator.inputs.xlsx import read_xlsx_file, xlsx_sheet
 
 MAX_MESSAGES = 50
 LIMIT = 2**53 - 1  # the largest magnitude a snapshot number may have: exact as int64 and as float64
@@ -69,15 +73,18 @@ class Snapshot(NamedTuple):
 class ParsedSnapshot:
     """A snapshot file read and split into cells, once, before any column is checked.
 
-    CSV: the header and every cell as text. Parquet: the header and the file's bytes (only the
-    columns the rules read are ever decoded)."""
+    CSV and xlsx: the header and every cell as text, with each row's number. Parquet: the header
+    and the file's bytes (only the columns the rules read are ever decoded)."""
 
-    display: str
+    display: str  # the file as the user named it, and the sheet when one was named
     suffix: str
     header: list[str]
     sha256: str
-    cells: pl.DataFrame | None = None  # CSV
+    cells: pl.DataFrame | None = None  # CSV and xlsx
     raw: bytes | None = None  # Parquet
+    rows: pl.Series | None = None  # the row number of each row of `cells`, as messages name it
+    header_row: int = 1  # where the header is (xlsx: the first row that is not blank)
+    id_column: str = ID  # the header name of the column of client ids
 
 
 def load_snapshot(path: Path, display: str, columns: Mapping[str, Column]) -> pl.DataFrame:
@@ -90,38 +97,60 @@ def read_snapshot(path: Path, display: str, columns: Mapping[str, Column]) -> Sn
     return check_snapshot(parse_snapshot(path, display), columns)
 
 
-def parse_snapshot(path: Path, display: str) -> ParsedSnapshot:
-    """Read a snapshot file (CSV or Parquet) into cells; raise SnapshotError on a bad file."""
+def parse_snapshot(path: Path, display: str, *, sheet: str | None = None, id_column: str = ID) -> ParsedSnapshot:
+    """Read a snapshot file (CSV, Parquet or xlsx: its first sheet or `sheet`) into cells; raise
+    SnapshotError (SheetError for an xlsx that cannot be read) on a bad file."""
     suffix = path.suffix.lower()
-    if suffix not in (".csv", ".txt", ".parquet"):
-        raise SnapshotError(f"{display}: unknown snapshot format '{suffix}'; use .csv or .parquet")
+    if suffix not in (".csv", ".txt", ".parquet", ".xlsx"):
+        raise SnapshotError(f"{display}: unknown snapshot format '{suffix}'; use .csv, .parquet or .xlsx")
+    if sheet is not None and suffix != ".xlsx":
+        raise SnapshotError(f"{display}: a sheet is named ('{show_cell(sheet)}'), but only an .xlsx file has sheets")
+    if suffix == ".xlsx":
+        return _parse_xlsx(path, display, sheet, id_column)
     raw = _read_bytes(path, display)
     sha = hashlib.sha256(raw).hexdigest()
     if suffix == ".parquet":
-        return ParsedSnapshot(display, suffix, parquet_header(raw, display), sha, raw=raw)
+        return ParsedSnapshot(display, suffix, parquet_header(raw, display), sha, raw=raw, id_column=id_column)
     header, data = read_csv_text(raw, display)
     if data.height == 0:
         raise SnapshotError(f"{display}: no client rows (only a header)")
-    return ParsedSnapshot(display, suffix, header, sha, cells=data)
+    rows = pl.int_range(2, 2 + data.height, dtype=pl.UInt32, eager=True).alias(ROW)
+    return ParsedSnapshot(display, suffix, header, sha, cells=data, rows=rows, id_column=id_column)
+
+
+def _parse_xlsx(path: Path, display: str, sheet: str | None, id_column: str) -> ParsedSnapshot:
+    """An xlsx snapshot as text cells, each row with the number Excel shows."""
+    raw = read_xlsx_file(path, display)
+    table, header_row = xlsx_sheet(raw, display, sheet)
+    if not table.rows:
+        raise SnapshotError(f"{table.display}: no client rows (only a header)")
+    width = len(table.header)
+    columns = list(zip(*(cells for _, cells in table.rows), strict=True))
+    cells = pl.DataFrame({f"c{i}": pl.Series(values=columns[i], dtype=pl.String) for i in range(width)})
+    rows = pl.Series(ROW, [number for number, _ in table.rows], dtype=pl.UInt32)
+    sha = hashlib.sha256(raw).hexdigest()
+    return ParsedSnapshot(table.display, ".xlsx", table.header, sha, cells, None, rows, header_row, id_column)
 
 
 def check_snapshot(parsed: ParsedSnapshot, columns: Mapping[str, Column]) -> Snapshot:
     """The columns the rules read, each checked; raise SnapshotError listing every problem."""
-    display, header = parsed.display, parsed.header
+    display, header, ids = parsed.display, parsed.header, _header_name(parsed.id_column)
     if parsed.raw is not None:
-        found = _resolve(header, columns, display, display)
+        found = _resolve(header, columns, display, display, ids)
         frame = parquet_frame(parsed.raw, display, {name: header[i] for name, i in found.items()})
-        check_parquet_types(frame, columns, display)
-        offset = 1
+        check_parquet_types(frame, columns, display, ids)
+        rows = pl.int_range(1, 1 + frame.height, dtype=pl.UInt32, eager=True).alias(ROW)
     else:
-        assert parsed.cells is not None
+        assert parsed.cells is not None and parsed.rows is not None
         data = parsed.cells
-        found = _resolve(header, columns, display, f"{display}: row 1")
+        # An xlsx header cell is empty only over an empty column (xlsx.py refuses values under it).
+        where = f"{display}: row {parsed.header_row}"
+        found = _resolve(header, columns, display, where, ids, nameless=parsed.suffix == ".xlsx")
         frame = data.select(pl.col(data.columns[i]).alias(name) for name, i in found.items())
-        offset = 2
+        rows = parsed.rows
     if frame.height == 0:
         raise SnapshotError(f"{display}: no client rows")
-    checked = _check(frame, offset, display, columns)
+    checked = _check(frame, rows, display, columns, ids)
     return checked._replace(sha256=parsed.sha256)
 
 
@@ -151,8 +180,9 @@ def _read_bytes(path: Path, display: str) -> bytes:
 # --- checking the values ----------------------------------------------------------------------
 
 
-def _check(frame: pl.DataFrame, offset: int, display: str, columns: Mapping[str, Column]) -> Snapshot:
-    rows = pl.int_range(offset, offset + frame.height, dtype=pl.UInt32, eager=True).alias(ROW)
+def _check(frame: pl.DataFrame, rows: pl.Series, display: str, columns: Mapping[str, Column], ids: str) -> Snapshot:
+    """Every declared column checked, each row named by its number in `rows`; `ids` is the header
+    name of the id column, as messages name it."""
     problems: list[CellProblem] = []
     warnings: list[SnapshotWarning] = []
     out = [rows, client_ids(frame[ID], rows, problems, warnings)]
@@ -163,11 +193,12 @@ def _check(frame: pl.DataFrame, offset: int, display: str, columns: Mapping[str,
             out.append(pl.Series(name, [None] * frame.height, dtype=_dtype(col.spec)))
     if problems:
         problems.sort(key=lambda p: (p[0], p[1]))
-        lines = [f"{display}: row {r}, column {c}: {m}{more_rows(n)}" for r, c, m, n in problems]
+        lines = [f"{display}: row {r}, column {ids if c == ID else c}: {m}{more_rows(n)}" for r, c, m, n in problems]
         if len(lines) > MAX_MESSAGES:
             lines = [*lines[:MAX_MESSAGES], f"{display}: ... and {len(lines) - MAX_MESSAGES} more problems"]
         raise SnapshotError("\n".join(lines))
-    return Snapshot(pl.DataFrame(out).sort(ID), tuple(sorted(warnings)))
+    named = (w if w.column != ID else replace(w, column=ids) for w in warnings)
+    return Snapshot(pl.DataFrame(out).sort(ID), tuple(sorted(named)))
 
 
 def _dtype(spec: FieldSpec) -> type[pl.DataType]:
@@ -193,16 +224,19 @@ def _header_name(raw: str) -> str:
     return unicodedata.normalize("NFC", raw[start:end])
 
 
-def _resolve(header: list[str], columns: Mapping[str, Column], display: str, where: str) -> dict[str, int]:
-    """The position of each declared column; empty or repeated names and missing columns raise."""
-    declared = {ID, *columns}
+def _resolve(
+    header: list[str], columns: Mapping[str, Column], display: str, where: str, ids: str, *, nameless: bool = False
+) -> dict[str, int]:
+    """The position of each declared column (the id column `ids` as client_id); empty names
+    (unless `nameless` allows them), repeated names and missing columns raise."""
+    declared = {ids, *columns}
     names = [_header_name(h) for h in header]
     positions: dict[str, list[int]] = {}
     lines: list[tuple[int, str]] = []
     for i, name in enumerate(names, 1):
         if name:
             positions.setdefault(name, []).append(i)
-        else:
+        elif not nameless:
             lines.append((i, f"{where}: column {i} has no name"))
     for name, found in positions.items():
         if len(found) > 1:
@@ -211,20 +245,21 @@ def _resolve(header: list[str], columns: Mapping[str, Column], display: str, whe
             listed = ", ".join(map(str, found[:-1])) + f" and {found[-1]}"
             lines.append((found[0], f"{where}: {what} appears {times} (columns {listed})"))
     out = [line for _, line in sorted(lines)]
-    out.extend(_missing(names, positions, columns, display))
+    out.extend(_missing(names, positions, columns, display, ids))
     if out:
         raise SnapshotError("\n".join(out))
-    return {name: positions[name][0] - 1 for name in (ID, *columns) if name in positions}
+    at = {name: positions[name][0] - 1 for name in columns if name in positions}
+    return {ID: positions[ids][0] - 1, **at}
 
 
 def _missing(
-    names: list[str], positions: Mapping[str, list[int]], columns: Mapping[str, Column], display: str
+    names: list[str], positions: Mapping[str, list[int]], columns: Mapping[str, Column], display: str, ids: str
 ) -> list[str]:
     """A line per missing column, then which columns there are (undeclared ones only counted)."""
     from allocator.inputs.conditions import did_you_mean
 
-    declared = {ID, *columns}
-    missing = [c for c in (ID, *columns) if c not in positions and not (c in columns and columns[c].spec.optional)]
+    declared = {ids, *columns}
+    missing = [c for c in (ids, *columns) if c not in positions and not (c in columns and columns[c].spec.optional)]
     if not missing:
         return []
     others = [n for n in positions if n not in declared]

@@ -24,7 +24,7 @@ import warnings
 import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from allocator.errors import SheetError
 from allocator.inputs.csv_reading import more_rows
@@ -43,6 +43,7 @@ MAX_CELL_CHARS = 32_767
 MAX_CELLS = 50_000_000  # cells read, counting the empty ones a row is padded with
 MAX_MESSAGES = 50
 MAX_SHEETS_SHOWN = 20
+_REASON_CHARS = 160
 _EXACT = 2**53  # every integer up to this magnitude is exact as a float
 
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -81,6 +82,18 @@ def read_xlsx_file(path: Path, display: str) -> bytes:
 
 def read_xlsx_bytes(raw: bytes, display: str, sheet: str | None = None) -> SheetTable:
     """The sheet of an xlsx file already read (see read_xlsx); the archive is checked first."""
+    return xlsx_sheet(raw, display, sheet).table
+
+
+class XlsxSheet(NamedTuple):
+    """A sheet as text, and the row number of its header (the first row that is not blank)."""
+
+    table: SheetTable
+    header_row: int
+
+
+def xlsx_sheet(raw: bytes, display: str, sheet: str | None = None) -> XlsxSheet:
+    """The sheet of an xlsx file already read, with its header's row number; raise SheetError."""
     check_archive(raw, display)
     # Imported here: only a command that reads an xlsx pays for it. No stubs: its objects are Any.
     import openpyxl  # type: ignore[import-untyped]
@@ -95,15 +108,75 @@ def read_xlsx_bytes(raw: bytes, display: str, sheet: str | None = None) -> Sheet
         try:
             name, ws = _worksheet(book, display, sheet)
             shown = display if sheet is None else f"{display}, sheet {show_cell(name)}"
-            ws.reset_dimensions()  # rows as the cells are, not as the declared dimension claims
             try:
-                return _table(ws.iter_rows(values_only=True), shown)
+                return _table(_numbered(_parsed_rows(book, ws), shown), shown)
             except SheetError:
                 raise
             except Exception as exc:  # damaged XML inside the sheet, a member failing its CRC...
                 raise SheetError(f"{shown}: cannot be read as an xlsx sheet: {_reason(exc)}") from None
         finally:
             book.close()
+
+
+def _parsed_rows(book: Any, ws: Any) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+    """Each row element of the sheet's XML: its number, and its cells (row, column, value).
+
+    openpyxl's ws.iter_rows() pads each row to its last cell (up to 18,278 columns), believes the
+    sheet's declared dimension, and silently skips a row that follows a higher-numbered one. The
+    parser it reads with (internal to openpyxl 3.1, hence the version pin) gives each row and cell
+    its number, so that _numbered can check them."""
+    from openpyxl.worksheet._reader import WorkSheetParser  # type: ignore[import-untyped]
+
+    with ws._get_source() as source:
+        parser = WorkSheetParser(
+            source,
+            ws._shared_strings,
+            data_only=True,
+            epoch=book.epoch,
+            date_formats=book._date_formats,
+            timedelta_formats=book._timedelta_formats,
+        )
+        yield from parser.parse()
+
+
+def _numbered(rows: Iterator[tuple[int, list[dict[str, Any]]]], display: str) -> Iterator[tuple[int, list[Any]]]:
+    """The rows in order, each as its values from column A on; rows, columns and cells bounded."""
+    previous = cells_read = 0
+    while True:
+        try:
+            item = next(rows, None)
+        except Exception as exc:  # a cell openpyxl cannot parse ('nan' as a number, a bad string index)
+            where = f"after row {previous}" if previous else "in its first row"
+            raise SheetError(f"{display}: cannot be read as an xlsx sheet {where}: {_reason(exc)}") from None
+        if item is None:
+            return
+        number, cells = item
+        if number < 1 or number > MAX_ROWS:
+            raise SheetError(f"{display}: a row numbered {number}; Excel numbers rows from 1 to {MAX_ROWS}")
+        if number <= previous:
+            raise SheetError(
+                f"{display}: row {number} comes after row {previous}: rows out of order or repeated, which"
+                " Excel never writes; open the file in Excel and save it again"
+            )
+        last = 0
+        for cell in cells:
+            column = cell["column"]
+            if cell["row"] != number or column <= last:
+                raise SheetError(
+                    f"{display}: row {number}: a cell out of place (column {column} of row {cell['row']}, after"
+                    f" column {last}), which Excel never writes; open the file in Excel and save it again"
+                )
+            last = column
+        if last > MAX_COLUMNS:
+            raise SheetError(f"{display}: row {number}: a cell in column {last}, beyond Excel's last column XFD")
+        cells_read += last
+        if cells_read > MAX_CELLS:
+            raise SheetError(f"{display}: more than {MAX_CELLS} cells (counting empty ones before a cell)")
+        values: list[Any] = [None] * last
+        for cell in cells:
+            values[cell["column"] - 1] = cell["value"]
+        previous = number
+        yield number, values
 
 
 def check_archive(raw: bytes, display: str) -> None:
@@ -149,8 +222,13 @@ def _what_instead(raw: bytes) -> str:
 
 
 def _reason(exc: BaseException) -> str:
+    """The first line of a library's error, escaped and cut (it may quote the file's bytes)."""
     text = str(exc).strip()
-    return show_cell(text.splitlines()[0]) if text else type(exc).__name__
+    if not text:
+        return type(exc).__name__
+    line = text.splitlines()[0]
+    shown = "".join(show_cell(c) for c in line[:_REASON_CHARS])
+    return shown + "…" if len(line) > _REASON_CHARS else shown
 
 
 def _worksheet(book: Any, display: str, sheet: str | None) -> tuple[str, Any]:
@@ -227,57 +305,58 @@ class _Problems:
             raise SheetError("\n".join(out))
 
 
-def _bounded(rows: Iterable[tuple[Any, ...]], display: str) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    """The rows with their numbers, within MAX_ROWS, MAX_COLUMNS and MAX_CELLS."""
-    cells = 0
-    for number, row in enumerate(rows, 1):
-        if number > MAX_ROWS:
-            raise SheetError(f"{display}: more than {MAX_ROWS} rows, Excel's own limit")
-        if len(row) > MAX_COLUMNS:
-            raise SheetError(f"{display}: row {number}: a cell beyond column {MAX_COLUMNS} (XFD), Excel's own limit")
-        cells += len(row)
-        if cells > MAX_CELLS:
-            raise SheetError(f"{display}: more than {MAX_CELLS} cells, counting empty ones; the limit is {MAX_CELLS}")
-        yield number, row
-
-
-def _table(rows: Iterable[tuple[Any, ...]], display: str) -> SheetTable:
+def _table(rows: Iterable[tuple[int, list[Any]]], display: str) -> XlsxSheet:
     """Header = the first row that is not blank; blank rows skipped, their numbers not reused."""
     problems = _Problems(display)
     header: list[str] | None = None
+    header_row = 0
     out: list[tuple[int, list[str]]] = []
-    for number, row in _bounded(rows, display):
+    for number, row in rows:
         cells = [cell_text(v) for v in row]
         if not any(c.strip() for c in cells):
             continue
-        for i, c in enumerate(cells):
-            if len(c) > MAX_CELL_CHARS:
-                where = f"column {i + 1}" if header is None or i >= len(header) else f"column {header[i]}"
-                msg = f"row {number}, {where}: {len(c)} characters; a cell holds at most {MAX_CELL_CHARS}"
-                problems.add(number, where, "long", msg)
-                cells[i] = ""
+        _cut_long(cells, header, number, problems)
         if header is None:
             names = [c.strip() for c in cells]
             while names and not names[-1]:
                 names.pop()
-            header = names
+            header, header_row = names, number
             continue
-        _beyond(cells, len(header), number, problems)
+        _outside(cells, header, (header_row, number), problems)
         cells = cells[: len(header)]
         out.append((number, cells + [""] * (len(header) - len(cells))))
     problems.raise_any()
     if header is None:
         raise SheetError(f"{display}: the sheet is empty; expected a header row, then one row per line of data")
-    return SheetTable(display, header, out)
+    return XlsxSheet(SheetTable(display, header, out), header_row)
 
 
-def _beyond(cells: list[str], width: int, number: int, problems: _Problems) -> None:
-    """A value right of the header's last column belongs to no column: a problem, not dropped."""
-    for i in range(width, len(cells)):
-        if cells[i].strip():
-            msg = f"row {number}: a value in column {i + 1} ({_letter(i + 1)}), but the header has {width} columns"
+def _cut_long(cells: list[str], header: list[str] | None, number: int, problems: _Problems) -> None:
+    """A cell longer than Excel allows is a problem (and is not kept, nor shown)."""
+    for i, c in enumerate(cells):
+        if len(c) > MAX_CELL_CHARS:
+            named = header is not None and i < len(header) and header[i]
+            where = f"column {header[i]}" if header is not None and named else f"column {_letter(i + 1)}"
+            msg = f"row {number}, {where}: {len(c)} characters; a cell holds at most {MAX_CELL_CHARS}"
+            problems.add(number, where, "long", msg)
+            cells[i] = ""
+
+
+def _outside(cells: list[str], header: list[str], rows: tuple[int, int], problems: _Problems) -> None:
+    """A value right of the header's last column, or under an empty header cell, belongs to no
+    column: a problem, never dropped in silence."""
+    header_row, number = rows
+    width = len(header)
+    for i, c in enumerate(cells):
+        if not c.strip() or (i < width and header[i]):
+            continue
+        letter = _letter(i + 1)
+        if i >= width:
+            msg = f"row {number}: a value in column {letter}, right of the header's last column {_letter(width)}"
             problems.add(number, "", "beyond", msg)
-            return
+        else:
+            msg = f"row {number}, column {letter}: a value in a column whose header (row {header_row}) is empty"
+            problems.add(number, letter, "nameless", msg)
 
 
 def _letter(column: int) -> str:
@@ -288,4 +367,7 @@ def _letter(column: int) -> str:
     return letters
 
 
-__all__ = ["MAX_CELL_CHARS", "MAX_COLUMNS", "MAX_ROWS", "cell_text", "check_archive", "read_xlsx", "read_xlsx_bytes"]
+__all__ = [
+    "MAX_CELL_CHARS", "MAX_COLUMNS", "MAX_ROWS", "XlsxSheet", "cell_text", "check_archive", "read_xlsx",
+    "read_xlsx_bytes", "xlsx_sheet",
+]  # fmt: skip

@@ -10,7 +10,7 @@ from pathlib import Path
 from allocator import __version__
 from allocator.errors import ScenarioError
 from allocator.inputs.folder_names import folder_clashes, slug
-from allocator.inputs.scenarios import BASE, Scenario
+from allocator.inputs.scenarios import BASE, Scenario, snapshot_named
 from allocator.outputs.atomic import write_atomically
 from allocator.outputs.report import render_report
 from allocator.outputs.tables import sha256_file, write_csv, write_csv_parts, write_json
@@ -46,7 +46,7 @@ def manifest(result: RunResult, variant: VariantResult) -> dict[str, object]:
         "period": s.spec.period,
         "seed": s.spec.seed,
         "inputs": {
-            "snapshot": {"file": s.spec.snapshot, "sha256": s.clients.sha256, "rows": result.tiers.height},
+            "snapshot": {**snapshot_named(s.spec), "sha256": s.clients.sha256, "rows": result.tiers.height},
             "tiering": {"file": s.spec.tiering, "sha256": s.tiering.sha256},
             "allocation": {"file": s.spec.allocation, "sha256": s.allocation.sha256},
         },
