@@ -14,6 +14,7 @@ from allocator.commands.execute import execute
 from allocator.commands.terminal import cells, emit
 from allocator.escape import terminal
 from allocator.inputs.folder_names import slug
+from allocator.inputs.plan_sheets import NotAllocated
 from allocator.inputs.rule_files import display_path
 from allocator.inputs.scenarios import load_scenario
 from allocator.outputs.joblog import quiet
@@ -80,8 +81,13 @@ def print_run(result: RunResult, target: Path) -> None:
                 rest = ("", "", "", "", str(row["allocated"]), "", "", row["note"])
                 table.add_row(*cells(row["product"], row["line"], *rest), style="dim")
         items.append(table)
-    if base.tier_amounts is not None:
+    if base.tier_amounts is not None and not any(p.segment_amounts for p in base.products):
         items.append(_amounts_table(base))
+    elif base.tier_amounts is not None:
+        items += [_amounts_table(base, without_segments=True), _segmented_table(base)]
+    skipped = s.allocation.not_allocated
+    if skipped:
+        items.append(_skipped_table(skipped))
     if len(result.variants) > 1:
         items.append(_comparison_table(result))
     files = "tiers.csv, quotas.csv, summary.csv, manifest.json"
@@ -90,10 +96,12 @@ def print_run(result: RunResult, target: Path) -> None:
     emit(*items)
 
 
-def _amounts_table(variant: VariantResult) -> Table:
+def _amounts_table(variant: VariantResult, without_segments: bool = False) -> Table:
     """Tier amounts: one row per tier, one column per product (the amount each shop may get)."""
     amounts = variant.tier_amounts
     assert amounts is not None
+    if without_segments:
+        amounts = amounts.filter(pl.col("segment") == "").drop("segment")
     products = list(dict.fromkeys(amounts["product"].to_list()))
     table = Table(title="base: tier amounts (cartons per shop)", title_justify="left", show_edge=False, pad_edge=False)
     for i, col in enumerate(cells("ladder", "tier", "shops", *products)):
@@ -106,6 +114,28 @@ def _amounts_table(variant: VariantResult) -> Table:
     table.add_row(*cells("total", "", "", *(results[p].allocated for p in products)))
     table.add_row(*cells("supply", "", "", *(results[p].available for p in products)))
     table.add_row(*cells("left", "", "", *(results[p].unallocated for p in products)))
+    return table
+
+
+def _segmented_table(variant: VariantResult) -> Table:
+    """Products allocated to segments: how many segments, what was allocated of what was available."""
+    table = Table(title="base: products allocated to segments", title_justify="left", show_edge=False, pad_edge=False)
+    for i, col in enumerate(cells("product", "segments", "allocated", "available", "left")):
+        table.add_column(col, justify="left" if i < 1 else "right")
+    for p in variant.products:
+        if p.segment_amounts is not None:
+            n = len({s for s, _, _ in p.segment_amounts})
+            table.add_row(*cells(p.product, n, p.allocated, p.available, p.unallocated))
+    return table
+
+
+def _skipped_table(skipped: tuple[NotAllocated, ...]) -> Table:
+    """The plan-sheet rows that were not allocated, each with its reason."""
+    table = Table(title=f"not allocated: {len(skipped)} plans", title_justify="left", show_edge=False, pad_edge=False)
+    for col in cells("row", "code", "name", "method", "reason"):
+        table.add_column(col)
+    for plan in skipped:
+        table.add_row(*cells(plan.row, plan.code, plan.name, plan.method, plan.reason))
     return table
 
 

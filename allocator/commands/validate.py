@@ -64,7 +64,8 @@ def _check(
         return [head, *found], len(found)
     if kind == "allocation" and (partner := _partner(f, loaded)) is not None:
         a = compile_allocation(checked_model(source, AllocationFile, "allocation"), partner)
-        return [f"{display_path(f)}: ok (allocation: {len(a.products)} products, checked against {partner.file})"], 0
+        skipped = f", {len(a.not_allocated)} plans not allocated" if a.not_allocated else ""
+        return [f"{display_path(f)}: ok (allocation: {len(a.products)} products{skipped}, checked against {partner.file})"], 0
     if kind == "allocation":
         alone = checked_model(source, AllocationFile, "allocation")
         if alone.problems:

@@ -8,16 +8,20 @@ needs a value, and values may not increase from a better tier to a worse one.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from allocator.errors import RuleFileError
 from allocator.inputs.condition_compiler import too_complex
-from allocator.inputs.conditions import Cond, FieldKind, did_you_mean, limited_suggestions, parse_condition
-from allocator.inputs.models import MAX_QUANTITY, AllocationFile, FieldSpec, Product
+from allocator.inputs.conditions import FieldKind, did_you_mean, limited_suggestions, parse_condition
+from allocator.inputs.models import MAX_QUANTITY, AllocationFile, FieldSpec
+from allocator.inputs.plan_rules import compile_plans
+from allocator.inputs.plan_sheets import NotAllocated
+from allocator.inputs.product_rules import AllocationRules, Eligibility, ProductRules, window_tiers
 from allocator.inputs.rule_files import Loaded, raise_problems, read_model
 from allocator.inputs.safe_yaml import Document, PathT, Problem
+from allocator.inputs.segment_rules import Scaling, check_segments, compile_multipliers
 from allocator.inputs.tiering_rules import TieringRules, as_list, as_mapping, check_fields, field_kind
 
 _POLICY_KEYS = {
@@ -35,36 +39,7 @@ _ONLY_FOR = {
 }
 
 
-@dataclass(frozen=True)
-class Eligibility:
-    id: str
-    cond: Cond
-
-
-@dataclass(frozen=True)
-class ProductRules:
-    """One product's allocation, checked; tables resolved to {ladder: {tier: value}}."""
-
-    spec: Product
-    entitlement: dict[str, dict[str, int]] | None
-    weights: dict[str, dict[str, Fraction]] | None
-    eligible: tuple[Eligibility, ...]
-    window: dict[str, tuple[str, ...]]  # per ladder, the tiers inside the window
-
-    @property
-    def id(self) -> str:
-        return self.spec.id
-
-
-@dataclass(frozen=True)
-class AllocationRules:
-    """Everything the pipeline needs from an allocation file, checked, with the document it came from."""
-
-    file: str
-    sha256: str
-    fields: dict[str, FieldSpec]
-    products: tuple[ProductRules, ...]
-    source: Document | None = field(default=None, compare=False, repr=False)
+_Checked = tuple[tuple[Eligibility, ...], str | None, tuple[Scaling, ...]]
 
 
 def condition_names(tiering: TieringRules, fields: dict[str, FieldSpec], orders: list[str]) -> dict[str, FieldKind]:
@@ -101,11 +76,11 @@ def compile_allocation(loaded: Loaded[AllocationFile], tiering: TieringRules) ->
         where = ("products",) if "products" in data else ()
         problems.append(doc.problem(where, "no products: list at least one under products:, or give a plans: sheet"))
     seen: dict[str, int] = {}
-    compiled: list[tuple[int, dict[str, Any], tuple[Eligibility, ...]]] = []
+    compiled: list[tuple[int, dict[str, Any], _Checked]] = []
     for i, raw in enumerate(as_list(data.get("products"))):
         if isinstance(raw, dict):
-            eligible = _check_product(doc, i, raw, (tiering, own_fields, names), seen, problems)
-            compiled.append((i, raw, eligible))
+            checked = _check_product(doc, i, raw, (tiering, own_fields, names), seen, problems)
+            compiled.append((i, raw, checked))
     tables = {
         (i, key): resolve_table(doc, raw.get(key), ("products", i, key), tiering, problems, whole=key == "per_client")
         for i, raw, _ in compiled
@@ -113,19 +88,32 @@ def compile_allocation(loaded: Loaded[AllocationFile], tiering: TieringRules) ->
         if key in raw
     }
     windows = {
-        i: _window(doc, raw.get("window"), ("products", i, "window"), tiering, problems) for i, raw, _ in compiled
+        i: window_tiers(doc, raw.get("window"), ("products", i, "window"), tiering, problems) for i, raw, _ in compiled
     }
     for i, raw, _ in compiled:
         _check_ladder_split(doc, raw.get("ladder_split"), ("products", i, "ladder_split"), tiering, problems)
+    planned: list[ProductRules] = []
+    skipped: tuple[NotAllocated, ...] = ()
+    sheet_problems: list[str] = []
+    plans = loaded.model.plans if loaded.model is not None else None
+    if plans is not None:
+        known = (tiering, own_fields, names)
+        planned, skipped, sheet_problems = compile_plans(doc, plans, Path(loaded.path).parent, known, problems)
+        for product in planned:
+            if product.id in seen:
+                msg = f"plan {product.id} of the plan sheet has the id of products[{seen[product.id]}]"
+                problems.append(doc.problem(("plans",), msg))
+    if sheet_problems:
+        raise RuleFileError("\n".join([*(p.render() for p in sorted(set(problems))), *sheet_problems]))
     raise_problems(problems)
     model = loaded.model
     assert model is not None
     out = []
-    for (i, _raw, eligible), spec in zip(compiled, model.products, strict=True):
+    for (i, _raw, (eligible, weighted, scaling)), spec in zip(compiled, model.products, strict=True):
         ent = tables.get((i, "per_client"))
         entitlement = {lad: {t: int(v) for t, v in row.items()} for lad, row in ent.items()} if ent else None
-        out.append(ProductRules(spec, entitlement, tables.get((i, "weights")), eligible, windows[i]))
-    return AllocationRules(doc.file, loaded.sha256, own_fields, tuple(out), doc)
+        out.append(ProductRules(spec, entitlement, tables.get((i, "weights")), eligible, windows[i], weighted, scaling))
+    return AllocationRules(doc.file, loaded.sha256, own_fields, (*out, *planned), doc, skipped)
 
 
 def _check_product(
@@ -135,8 +123,9 @@ def _check_product(
     known: tuple[TieringRules, dict[str, FieldSpec], dict[str, FieldKind]],
     seen: dict[str, int],
     problems: list[Problem],
-) -> tuple[Eligibility, ...]:
-    """One product's id, order column, eligibility, policy keys and reserve; its eligibility rules."""
+) -> _Checked:
+    """One product's id, order column, eligibility, policy keys, reserve, segments and multipliers;
+    its eligibility rules, the field its segment weights name and its multipliers."""
     tiering, own_fields, names = known
     path: PathT = ("products", i)
     pid = raw.get("id")
@@ -152,7 +141,8 @@ def _check_product(
     eligible = _eligibility(doc, raw, path, names, problems)
     _check_policy_keys(doc, raw, path, problems, tuple(tiering.ladders))
     _check_reserve(doc, raw, path, problems)
-    return eligible
+    field = check_segments(doc, raw, path, names, problems)
+    return eligible, field, compile_multipliers(doc, raw, path, names, problems)
 
 
 def _check_ladder_split(doc: Document, split: Any, path: PathT, tiering: TieringRules, problems: list[Problem]) -> None:
@@ -315,28 +305,3 @@ def _fmt(x: Fraction) -> str:
     return str(x.numerator) if x.denominator == 1 else str(float(x))
 
 
-def _window(
-    doc: Document, raw: Any, path: PathT, tiering: TieringRules, problems: list[Problem]
-) -> dict[str, tuple[str, ...]]:
-    full = dict(tiering.ladders)
-    if not isinstance(raw, dict):
-        return full
-    hi, lo = raw.get("highest"), raw.get("lowest")
-    out = {}
-    for lad, tiers in tiering.ladders.items():
-        if not isinstance(hi, str) or not isinstance(lo, str):
-            return full
-        bad = False
-        for key, t in (("highest", hi), ("lowest", lo)):
-            if t not in tiers:
-                hint = did_you_mean(t, tiers) or "; its tiers are " + ", ".join(tiers)
-                problems.append(doc.problem((*path, key), f"tier '{t}' is not on ladder '{lad}'{hint}"))
-                bad = True
-        if bad:
-            continue
-        a, b = tiers.index(hi), tiers.index(lo)
-        if a > b:
-            problems.append(doc.problem(path, f"highest tier {hi} is below lowest tier {lo} on ladder '{lad}'"))
-            continue
-        out[lad] = tiers[a : b + 1]
-    return out

@@ -13,7 +13,6 @@ import copy
 import itertools
 import os
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,14 @@ from allocator.errors import SheetError, SnapshotError
 from allocator.inputs.conditions import did_you_mean, limited_suggestions
 from allocator.inputs.csv_reading import more_rows, read_csv_text
 from allocator.inputs.models import MAX_QUANTITY, FieldSpec, Plans, Product
+from allocator.inputs.plan_text import (
+    blank,
+    loose,
+    remark_key,
+    shown,
+    split_area,
+    trailing_groups,
+)
 from allocator.inputs.reading import file_problem, kind_problem, os_problem
 from allocator.inputs.sheets import SheetTable
 
@@ -32,13 +39,7 @@ MAX_PLAN_BYTES = 20_000_000  # a CSV plan sheet; a year of weekly plans is far b
 MAX_PLAN_ROWS = 10_000
 MAX_AREA_ITEMS = 200  # segments chosen in one cell (the real week has at most 12)
 MAX_PROBLEMS = 1000  # kept; the rest are counted
-SHOWN_CHARS = 40  # sheet text longer than this is cut in messages
 
-# Between the values of an area cell: full- and half-width commas and full stops, 、, semicolons,
-# and runs of two or more dashes (a single dash may belong to a name).
-_SEPARATOR = re.compile(r"-{2,}|[，、,.．。;；]")
-_OPEN, _CLOSE = "(（", ")）"
-_REMARK_END = re.compile(r"[\s；;]+$")
 _WHOLE = re.compile(r"\+?0*([0-9]+)(?:\.0*)?")
 _CODE_NUMBER = re.compile(r"([0-9]+)\.0+")  # a code typed into a number cell: 35300080.0
 Ladders = Mapping[str, Sequence[str]]  # ladder -> its tiers, best first
@@ -76,7 +77,7 @@ def read_plan_sheet(path: Path, display: str, sheet: str | None) -> SheetTable:
         hint = "; save it as .xlsx (Excel 2007 or later)" if suffix == ".xls" else ""
         raise SheetError(f"{display}: unknown plan sheet format '{suffix}'; use .xlsx or .csv{hint}")
     if sheet is not None:
-        raise SheetError(f"{display}: a CSV file has no sheets, but plans.sheet is '{_shown(sheet)}'; remove it")
+        raise SheetError(f"{display}: a CSV file has no sheets, but plans.sheet is '{shown(sheet)}'; remove it")
     raw = _read_bytes(path, display)
     if not raw.removeprefix(b"\xef\xbb\xbf").strip():
         raise SheetError(f"{display}: the file is empty; expected a header row and one row per plan")
@@ -112,32 +113,13 @@ def _read_bytes(path: Path, display: str) -> bytes:
     return raw
 
 
-def _shown(text: str) -> str:
-    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…"
-
-
-def _loose(text: str) -> str:
-    """How names compare when no name matches exactly: NFKC (（ is (), no spaces."""
-    return "".join(unicodedata.normalize("NFKC", text).split())
-
-
-def _blank(text: str) -> str:
-    """A cell without surrounding spaces; NULL (how a database export writes an empty cell) is empty."""
-    text = text.strip()
-    return "" if text.upper() == "NULL" else text
-
-
-def _remark(text: str) -> str:
-    return _REMARK_END.sub("", text.strip())
-
-
 @dataclass(frozen=True)
 class _Names:
     """The names a segment field takes: its declared values and its aliases (plans.aliases)."""
 
     field: str
     exact: dict[str, str]  # alias or value -> value
-    loose: dict[str, str]  # the same by _loose form, where that form names one value only
+    loose: dict[str, str]  # the same by loose form, where that form names one value only
     declared: frozenset[str] | None  # None: the field declares no values, any name is taken
     example: str  # shown in messages: the first declared value, else the field's name
 
@@ -145,19 +127,19 @@ class _Names:
     def of(cls, name: str, aliases: Mapping[str, str], spec: FieldSpec | None) -> _Names:
         values = spec.values if spec is not None and spec.values else []
         exact = {**aliases, **{v: v for v in values}}  # a real value means itself, whatever the aliases say
-        loose: dict[str, str | None] = {}
+        forms: dict[str, str | None] = {}
         for key, value in exact.items():  # a form that two values share names neither
-            loose[_loose(key)] = value if loose.get(_loose(key), value) == value else None
-        unique = {k: v for k, v in loose.items() if v is not None}
+            forms[loose(key)] = value if forms.get(loose(key), value) == value else None
+        unique = {k: v for k, v in forms.items() if v is not None}
         return cls(name, exact, unique, frozenset(values) if values else None, values[0] if values else name)
 
     def resolve(self, text: str) -> tuple[str | None, str]:
         """(value, ''), or (None, why the name is none of this field's)."""
-        value = self.exact.get(text) or self.loose.get(_loose(text))
+        value = self.exact.get(text) or self.loose.get(loose(text))
         if value is None and self.declared is not None:
-            return None, f"'{_shown(text)}' is not a {self.field}{did_you_mean(text, [*self.exact, *self.declared])}"
+            return None, f"'{shown(text)}' is not a {self.field}{did_you_mean(text, [*self.exact, *self.declared])}"
         if value is not None and self.declared is not None and value not in self.declared:
-            alias = f"'{_shown(text)}' stands for '{value}' (plans.aliases.{self.field})"
+            alias = f"'{shown(text)}' stands for '{value}' (plans.aliases.{self.field})"
             return None, f"{alias}, which is not a {self.field}"
         return value or text, ""
 
@@ -170,8 +152,8 @@ class _Context:
     ladders: Ladders
     at: dict[str, int]  # role (a key of PlanColumns) -> column index
     names: dict[str, _Names]
-    kinds: dict[str, list[str]]  # segment kind, by _loose form -> fields
-    remarks: dict[str, list[dict[str, Any]]]  # by _remark form
+    kinds: dict[str, list[str]]  # segment kind, by loose form -> fields
+    remarks: dict[str, list[dict[str, Any]]]  # by remark_key form
     tags: dict[str, list[dict[str, Any]]]
     display: str
     problems: list[tuple[int, int, str]] = field(default_factory=list)  # row, order found, text
@@ -205,7 +187,7 @@ class _Row:
 
     def cell(self, role: str) -> str:
         i = self.ctx.at.get(role)
-        return _blank(self.cells[i]) if i is not None and i < len(self.cells) else ""
+        return blank(self.cells[i]) if i is not None and i < len(self.cells) else ""
 
     def problem(self, role: str, message: str) -> None:
         self.bad = True
@@ -240,10 +222,10 @@ def plan_products(
 def _context(plans: Plans, fields: Mapping[str, FieldSpec], ladders: Ladders, display: str) -> _Context:
     used = sorted({f for by in plans.segment_fields.values() for f in by} | set(plans.weights))
     names = {f: _Names.of(f, plans.aliases.get(f, {}), fields.get(f)) for f in used}
-    kinds = {_loose(kind): by for kind, by in plans.segment_fields.items()}
+    kinds = {loose(kind): by for kind, by in plans.segment_fields.items()}
     remarks: dict[str, list[dict[str, Any]]] = {}
     for text, multipliers in plans.remarks.items():
-        remarks.setdefault(_remark(text), [m.model_dump(exclude_none=True) for m in multipliers])
+        remarks.setdefault(remark_key(text), [m.model_dump(exclude_none=True) for m in multipliers])
     tags = {tag.strip(): [r.model_dump(exclude_none=True) for r in rules] for tag, rules in plans.tags.items()}
     return _Context(plans, ladders, {}, names, kinds, remarks, tags, display)
 
@@ -276,13 +258,13 @@ def _plan_row(row: _Row) -> dict[str, Any] | NotAllocated | None:
     if not code:
         row.problem("id", "empty; every plan needs a code")
     elif code in ctx.first_row:
-        row.problem("id", f"duplicate code '{_shown(code)}' (first in row {ctx.first_row[code]})")
+        row.problem("id", f"duplicate code '{shown(code)}' (first in row {ctx.first_row[code]})")
     else:
         ctx.first_row[code] = row.number
     if not method:
         row.problem("method", f"empty; every plan needs a method, one of {', '.join(ctx.plans.methods)}")
         return None
-    reasons = _unsupported(ctx, method, row.cell("tag"), _remark(row.cell("remark")))
+    reasons = _unsupported(ctx, method, row.cell("tag"), remark_key(row.cell("remark")))
     if reasons:
         return NotAllocated(row.number, code, name, method, "; ".join(reasons))
     product = copy.deepcopy(ctx.plans.methods[method])  # the method's settings; the row's keys win
@@ -291,7 +273,7 @@ def _plan_row(row: _Row) -> dict[str, Any] | NotAllocated | None:
     for key, value in (("window", _window(row)), ("segments", _segments(row))):
         if value is not None:
             product[key] = value
-    _extend(product, "multiplier", ctx.remarks.get(_remark(row.cell("remark")), []))
+    _extend(product, "multiplier", ctx.remarks.get(remark_key(row.cell("remark")), []))
     _extend(product, "eligible", ctx.tags.get(row.cell("tag"), []))
     return None if row.bad else _validated(row, product)
 
@@ -301,11 +283,11 @@ def _unsupported(ctx: _Context, method: str, tag: str, remark: str) -> list[str]
     "did you mean": 按价位段自选投放 is close to 按档位投放 as text, but another method.)"""
     reasons = []
     if method not in ctx.plans.methods:
-        reasons.append(f"method '{_shown(method)}' is not in plans.methods")
+        reasons.append(f"method '{shown(method)}' is not in plans.methods")
     if tag and tag not in ctx.tags:
-        reasons.append(f"tag '{_shown(tag)}' is not in plans.tags")
+        reasons.append(f"tag '{shown(tag)}' is not in plans.tags")
     if remark and remark not in ctx.remarks:
-        reasons.append(f"remark '{_shown(remark)}' is not in plans.remarks (a remark may change amounts)")
+        reasons.append(f"remark '{shown(remark)}' is not in plans.remarks (a remark may change amounts)")
     return reasons
 
 
@@ -325,9 +307,9 @@ def _supply(row: _Row) -> int | None:
     if not text:
         row.problem("supply", "empty; every plan needs a supply (cartons)")
     elif whole is None:
-        row.problem("supply", f"'{_shown(text)}' is not a whole number of cartons >= 0")
+        row.problem("supply", f"'{shown(text)}' is not a whole number of cartons >= 0")
     elif len(whole.group(1)) > len(str(MAX_QUANTITY)) or int(whole.group(1)) > MAX_QUANTITY:
-        row.problem("supply", f"'{_shown(text)}' is more than the largest supply, {MAX_QUANTITY}")
+        row.problem("supply", f"'{shown(text)}' is more than the largest supply, {MAX_QUANTITY}")
     else:
         return int(whole.group(1))
     return None
@@ -344,12 +326,12 @@ def _window(row: _Row) -> dict[str, str] | None:
         text, off = grades[role], [lad for lad, ts in ladders.items() if grades[role] not in ts]
         placed = placed and not off
         if not text:
-            given = f"{row.ctx.column(other)} is '{_shown(grades[other])}'"
+            given = f"{row.ctx.column(other)} is '{shown(grades[other])}'"
             row.problem(role, f"empty, but {given}; give both grades or neither")
         elif len(off) == len(ladders):
-            row.problem(role, f"'{_shown(text)}' is not a tier{did_you_mean(text, tiers)}")
+            row.problem(role, f"'{shown(text)}' is not a tier{did_you_mean(text, tiers)}")
         elif off:
-            row.problem(role, f"'{_shown(text)}' is not a tier of ladder '{off[0]}'")
+            row.problem(role, f"'{shown(text)}' is not a tier of ladder '{off[0]}'")
     for lad, ts in ladders.items() if placed else {}.items():
         if list(ts).index(grades["highest"]) > list(ts).index(grades["lowest"]):
             where = f" on ladder '{lad}'" if len(ladders) > 1 else ""
@@ -361,59 +343,24 @@ def _window(row: _Row) -> dict[str, str] | None:
 # --- segments -----------------------------------------------------------------------------------
 
 
-def _split(text: str) -> tuple[list[str], str]:
-    """The items of an area cell, split at separators outside parentheses; or why it cannot be."""
-    items: list[str] = []
-    start = depth = i = 0
-    while i < len(text):
-        depth += (text[i] in _OPEN) - (text[i] in _CLOSE)
-        if depth < 0:
-            return [], f"'{_shown(text)}' has a '{text[i]}' that closes no parenthesis"
-        if depth == 0 and (separator := _SEPARATOR.match(text, i)):
-            items.append(text[start:i])
-            i = start = separator.end()
-        else:
-            i += 1
-    if depth:
-        return [], f"'{_shown(text)}' has a parenthesis that is never closed"
-    items.append(text[start:])
-    return [s.strip() for s in items if s.strip()], ""
-
-
-def _trailing(item: str, n: int) -> list[str] | None:
-    """An item's first value and its last n parenthesised groups: '丹江（城网）' -> [丹江, 城网]."""
-    groups: list[str] = []
-    rest = item.strip()
-    for _ in range(n):
-        if not rest.endswith(tuple(_CLOSE)):
-            return None
-        depth, j = 0, len(rest)
-        while j > 0 and (j == len(rest) or depth):  # back to the parenthesis that opens this group
-            j -= 1
-            depth += (rest[j] in _CLOSE) - (rest[j] in _OPEN)
-        groups.insert(0, rest[j + 1 : -1].strip())
-        rest = rest[:j].strip()
-    return [rest, *groups] if rest else None
-
-
 def _segments(row: _Row) -> dict[str, Any] | None:
     """A row's `segments`; None for every client (全市), and for a problem (reported)."""
     ctx, kind, area = row.ctx, row.cell("segment_by"), row.cell("values")
-    items, broken = _split(area)
+    items, broken = split_area(area)
     everywhere = [i for i in items if i in ctx.plans.everywhere]
     or_everywhere = f" or write {ctx.plans.everywhere[0]}" if ctx.plans.everywhere else ""
-    by = ctx.kinds.get(_loose(kind))
+    by = ctx.kinds.get(loose(kind))
     if broken or (everywhere and len(everywhere) < len(items)):
         row.problem("values", broken or f"'{everywhere[0]}' means every client; it cannot be listed with other values")
     elif everywhere or (not kind and not items):
         return None
     elif not kind:
         kinds = ", ".join(ctx.plans.segment_fields) or "none in plans.segment_fields"
-        why = f"'{_shown(area)}' chooses segments, but {ctx.column('segment_by')} names no segment kind ({kinds})"
+        why = f"'{shown(area)}' chooses segments, but {ctx.column('segment_by')} names no segment kind ({kinds})"
         row.problem("values", f"{why}; name one there" + (f",{or_everywhere} here" if or_everywhere else ""))
     elif by is None:
         hint = did_you_mean(kind, ctx.plans.segment_fields)
-        row.problem("segment_by", f"'{_shown(kind)}' is not a segment kind of plans.segment_fields{hint}")
+        row.problem("segment_by", f"'{shown(kind)}' is not a segment kind of plans.segment_fields{hint}")
     elif not items or len(items) > MAX_AREA_ITEMS:
         what = "empty" if not items else f"{len(items)} values; at most {MAX_AREA_ITEMS} may be chosen"
         row.problem("values", f"{what}; choose the segments of {kind}{or_everywhere}")
@@ -430,8 +377,8 @@ def _chosen(row: _Row, by: list[str], items: list[str]) -> list[str | list[str]]
     for item in items:
         for segment in itertools.product(*_parts(row, by, item)):
             if segment in seen:
-                same = f"'{_shown(seen[segment])}' and '{_shown(item)}' are the same segment"
-                row.problem("values", f"'{_shown(item)}' is chosen twice" if seen[segment] == item else same)
+                same = f"'{shown(seen[segment])}' and '{shown(item)}' are the same segment"
+                row.problem("values", f"'{shown(item)}' is chosen twice" if seen[segment] == item else same)
             elif len(seen) == MAX_AREA_ITEMS:
                 row.problem("values", f"more than {MAX_AREA_ITEMS} segments; at most {MAX_AREA_ITEMS} may be chosen")
                 return None
@@ -444,16 +391,16 @@ def _chosen(row: _Row, by: list[str], items: list[str]) -> list[str | list[str]]
 def _parts(row: _Row, by: list[str], item: str) -> list[list[str]]:
     """For each field of `by`, the values an item names; a group may name several (丹江（城网、农网）)."""
     names = [row.ctx.names[f] for f in by]
-    groups = [item] if len(by) == 1 else _trailing(item, len(by) - 1)
+    groups = [item] if len(by) == 1 else trailing_groups(item, len(by) - 1)
     if groups is None:
-        like = _shown(item) + "".join(f"（{n.example}）" for n in names[1:])
-        row.problem("values", f"'{_shown(item)}' needs its {' and '.join(by[1:])} in parentheses, like '{like}'")
+        like = shown(item) + "".join(f"（{n.example}）" for n in names[1:])
+        row.problem("values", f"'{shown(item)}' needs its {' and '.join(by[1:])} in parentheses, like '{like}'")
         return [[]]
     parts = []
     for pos, (names_of, group) in enumerate(zip(names, groups, strict=True)):
-        texts = _split(group)[0] if pos else [group]  # the first value is one name, parentheses and all
+        texts = split_area(group)[0] if pos else [group]  # the first value is one name, parentheses and all
         if not texts:
-            row.problem("values", f"'{_shown(item)}' has no {names_of.field} in its parentheses")
+            row.problem("values", f"'{shown(item)}' has no {names_of.field} in its parentheses")
         resolved = [names_of.resolve(text) for text in texts]
         for _, why in resolved:
             if why:
@@ -478,7 +425,7 @@ def _weights(row: _Row, by: list[str], chosen: list[str | list[str]]) -> dict[st
     shares = {row.ctx.names[f].exact.get(k, k): v for k, v in row.ctx.plans.weights[f].items()}
     for v in values:
         if v not in shares:
-            row.problem("values", f"'{_shown(v)}' has no share in plans.weights.{f}")
+            row.problem("values", f"'{shown(v)}' has no share in plans.weights.{f}")
     return None if row.bad else {v: shares[v] for v in values}
 
 

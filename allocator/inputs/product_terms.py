@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from allocator.inputs.allocation_rules import ProductRules
 from allocator.inputs.models import Reserve
+from allocator.inputs.product_rules import ProductRules
 
 
 @dataclass(frozen=True)

@@ -105,12 +105,13 @@ def render_report(result: RunResult) -> str:
         _supply(result),
         _tiers(result),
         *(_product(result, i, pid) for i, pid in enumerate(products)),
+        _not_allocated(result),
         _summaries(result),
         f"<footer>allocator {esc(__version__)} · scenario <code>{esc(Path(s.file).name)}</code> "
         f"sha256 {esc(s.sha256)}</footer>",
         "</main></body></html>\n",
     ]
-    return "\n".join(parts)
+    return "\n".join(part for part in parts if part)
 
 
 def summary_cells(summary: pl.DataFrame) -> list[list[str]]:
@@ -271,6 +272,11 @@ def _product(result: RunResult, index: int, pid: str) -> str:
         facts.append(f"at most {spec.max_per_client} per client")
     if spec.min_per_client:
         facts.append(f"at least {spec.min_per_client} per ordering client")
+    if spec.segments is not None:
+        chosen = "every value" if spec.segments.values == "all" else f"{len(spec.segments.values)} chosen"
+        weights = spec.segments.weights
+        split = "" if weights is None else f", pools by {weights}" if isinstance(weights, str) else ", weighted pools"
+        facts.append(f"segments by <code>{esc(', '.join(spec.segments.by))}</code>: {chosen}{esc(split)}")
     tiers = [_tier_rows(v.summary, pid) for v in result.variants]
     ladders = result.scenario.tiering.ladders
     groups = [(lad, t) for lad, ts in ladders.items() for t in ts if any((lad, t) in rows for rows in tiers)]
@@ -296,9 +302,19 @@ def _product(result: RunResult, index: int, pid: str) -> str:
 
 
 def _tier_rows(summary: pl.DataFrame, pid: str) -> dict[tuple[str, str], dict[str, Any]]:
-    """The product's per-tier summary rows by (ladder, tier), best tier first."""
-    rows = summary.filter((pl.col("product") == pid) & (pl.col("line") == "tier")).iter_rows(named=True)
-    return {(r["ladder"], r["tier"]): r for r in rows}
+    """The product's per-tier summary rows by (ladder, tier), best tier first; a product with
+    segments has one row per segment and tier, added up here (rates worked out again)."""
+    rows = summary.filter((pl.col("product") == pid) & (pl.col("line") == "tier"))
+    if "segment" in rows.columns and rows["segment"].n_unique() > 1:
+        rows = rows.group_by("ladder", "tier", maintain_order=True).agg(
+            pl.col("clients").sum(), pl.col("ordered").sum(), pl.col("allocated").sum(),
+            pl.col("min_quota").min(), pl.col("max_quota").max(),
+            (pl.col("stockout_rate") * pl.col("clients")).sum().alias("_stocked"),
+        ).with_columns(
+            pl.when(pl.col("ordered") > 0).then(pl.col("allocated") / pl.col("ordered")).alias("fill_rate"),
+            pl.when(pl.col("ordered") > 0).then(pl.col("_stocked") / pl.col("clients")).alias("stockout_rate"),
+        )  # fmt: skip
+    return {(r["ladder"], r["tier"]): r for r in rows.iter_rows(named=True)}
 
 
 def _quota_table(
@@ -341,6 +357,24 @@ def _quota_table(
         f'<th scope="col" class="n" rowspan="2">clients</th>{head}</tr><tr>'
         + '<th scope="col" class="n">range</th><th scope="col">clients by quota</th>' * len(shown)
         + f"</tr></thead><tbody>{''.join(body)}</tbody></table></div>{note}"
+    )
+
+
+def _not_allocated(result: RunResult) -> str:
+    """The plans of the plan sheet that were not allocated, each with its reason."""
+    skipped = result.scenario.allocation.not_allocated
+    if not skipped:
+        return ""
+    rows = "".join(
+        f"<tr><td class='n'>{p.row}</td><td>{esc(p.code)}</td><td>{esc(p.name)}</td><td>{esc(p.method)}</td>"
+        f"<td>{esc(p.reason)}</td></tr>"
+        for p in skipped
+    )
+    return (
+        f'<section id="not-allocated"><h2>Not allocated: {len(skipped)} plans</h2>'
+        '<div class="scroll"><table class="summary"><thead><tr><th scope="col" class="n">row</th>'
+        '<th scope="col">code</th><th scope="col">name</th><th scope="col">method</th><th scope="col">reason</th>'
+        f"</tr></thead><tbody>{rows}</tbody></table></div></section>"
     )
 
 

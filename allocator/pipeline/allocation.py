@@ -21,72 +21,24 @@ reported as `unallocated`, never dropped.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from allocator.apportionment.arrays import apportion_arrays, unique_rows
-from allocator.apportionment.methods import apportion
-from allocator.apportionment.tiebreak import U64, client_hashes, product_keys
-from allocator.apportionment.tier_amounts import TierAmountsTooLarge, TierDemand, solve_tier_amounts
-from allocator.engine.durable import Rule, all_matches
-from allocator.engine.grouping import representatives
-from allocator.errors import AllocatorError, TooLargeError
-from allocator.inputs.allocation_rules import AllocationRules, ProductRules
-from allocator.inputs.conditions import fields_of
-from allocator.inputs.ladders import Ladders
+from allocator.apportionment.arrays import apportion_arrays
+from allocator.apportionment.tiebreak import U64, product_keys
+from allocator.errors import AllocatorError
 from allocator.inputs.models import Product
+from allocator.inputs.product_rules import AllocationRules, ProductRules
 from allocator.inputs.product_terms import ProductTerms, reserve_of
-
-
-@dataclass(frozen=True)
-class TieredClients:
-    """What every product of a run shares: rule inputs, tiers, tie-break hashes, seed, period.
-
-    `ladders.cells` lists every (ladder, tier) of the tiering rules; `codes` gives each client's
-    cell, so per-tier tables become array look-ups instead of joins.
-    """
-
-    table: pl.DataFrame  # snapshot + derived values + ladder, sorted by client_id
-    tiers: pl.DataFrame  # tiers.csv, same order
-    hashes: U64
-    seed: int
-    period: str
-    mode: str = "grouped"
-    ladders: Ladders = field(default_factory=lambda: Ladders({}))
-    codes: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-
-    @classmethod
-    def build(
-        cls,
-        table: pl.DataFrame,
-        tiers: pl.DataFrame,
-        ladders: Ladders | Mapping[str, tuple[str, ...]],
-        seed: int,
-        period: str,
-        mode: str,
-    ) -> TieredClients:
-        ladders = ladders if isinstance(ladders, Ladders) else Ladders(ladders)
-        codes = ladders.codes(tiers["ladder"], tiers["tier"])
-        hashes = client_hashes(tiers["client_id"].to_list())
-        return cls(table, tiers, hashes, seed, period, mode, ladders, codes)
-
-    @property
-    def cells(self) -> tuple[tuple[str, str], ...]:
-        return self.ladders.cells
-
-    @property
-    def ranks(self) -> npt.NDArray[np.int64]:
-        """Each client's tier position on its ladder (0 = best): ties go to the better tier."""
-        return self.ladders.cell_ranks[self.codes]
-
-    def per_cell(self, values: Mapping[tuple[str, str], int], default: int = 0) -> npt.NDArray[np.int64]:
-        """Each client's value from a (ladder, tier) table."""
-        return np.array([values.get(c, default) for c in self.cells], dtype=np.int64)[self.codes]
-
+from allocator.pipeline.amounts import segment_amounts, tier_amounts
+from allocator.pipeline.client_rules import excluded_by, factors_of
+from allocator.pipeline.segments import OUTSIDE as NOT_IN_SEGMENTS
+from allocator.pipeline.segments import Pool, plan_segments
+from allocator.pipeline.tiered import Caps, TieredClients
 
 INT64_MAX = 2**63 - 1  # quotas, caps and claims live in int64 arrays
 OUTSIDE = -1  # a rank for tiers outside the window: ranks are positions, never negative
@@ -107,30 +59,17 @@ class ProductResult:
     tiers: pl.DataFrame
     tier_amounts: dict[tuple[str, str], int] | None = None
     notes: tuple[str, ...] = ()
+    segment: pl.Series | None = None  # each client's segment, when the run shows segments
+    segment_amounts: dict[tuple[str, str, str], int] | None = None  # (segment, ladder, tier) -> amount
+    in_segments: npt.NDArray[np.bool_] | None = None  # a segmented product's chosen clients
 
     @property
     def quotas(self) -> pl.DataFrame:
-        """client_id, product, ladder, tier, ordered, entitled, excluded_by, quota."""
+        """client_id, product, ladder, tier, [segment,] ordered, entitled, excluded_by, quota."""
         base = self.tiers.select("client_id", pl.lit(self.product).alias("product"), "ladder", "tier")
+        if self.segment is not None:
+            base = base.with_columns(self.segment.alias("segment"))
         return pl.concat([base, self.columns], how="horizontal")
-
-
-def excluded_by(product: ProductRules, ctx: TieredClients) -> pl.Series:
-    """The first eligibility rule that excludes each client (null: eligible), via the engine."""
-    if not product.eligible:
-        return pl.Series("excluded_by", [None] * ctx.tiers.height, dtype=pl.String)
-    rules = [Rule(e.id, e.cond) for e in product.eligible]
-    conds = [r.cond for r in rules]
-    needed = sorted(set().union(*(fields_of(c) for c in conds)))
-    table = ctx.table.with_columns(ctx.tiers["tier"]).select(needed)
-    label = f"eligible-{product.id}"
-    if ctx.mode == "exact":
-        return pl.Series(
-            "excluded_by", [h[0] if h else None for h in all_matches(label, rules, table.to_dicts())], dtype=pl.String
-        )
-    group, reps = representatives(ctx.table.with_columns(ctx.tiers["tier"]), conds)
-    firsts = [h[0] if h else None for h in all_matches(label, rules, table[reps].to_dicts())]
-    return pl.Series("excluded_by", firsts, dtype=pl.String).gather(group)
 
 
 def _check_int64(product: ProductRules, terms: ProductTerms) -> None:
@@ -176,19 +115,6 @@ def _floors(
     return np.where(wants, low, 0)
 
 
-@dataclass(frozen=True)
-class Caps:
-    """Per client: its order (0 where none, `has_order` says), the eligibility rule that excludes
-    it, and its cap, the smallest of order and max_per_client (0 when excluded or outside the
-    window; `capped` says whether there is a cap at all)."""
-
-    ordered: npt.NDArray[np.int64]
-    has_order: npt.NDArray[np.bool_]
-    excluded: pl.Series
-    cap: npt.NDArray[np.int64]
-    capped: npt.NDArray[np.bool_]
-
-
 def caps_of(product: ProductRules, ctx: TieredClients) -> Caps:
     """Each client's order, exclusion and cap for one product."""
     spec = product.spec
@@ -208,7 +134,7 @@ Quotas = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.bool
 
 
 def allocate_product(product: ProductRules, terms: ProductTerms, ctx: TieredClients) -> ProductResult:
-    """Quotas for one product, for every client of the run."""
+    """Quotas for one product, for every client of the run: pool by pool when it has segments."""
     spec = product.spec
     _check_int64(product, terms)
     n = ctx.tiers.height
@@ -216,18 +142,37 @@ def allocate_product(product: ProductRules, terms: ProductTerms, ctx: TieredClie
     keys = product_keys(ctx.hashes, ctx.seed, ctx.period, spec.id)
     reserve = reserve_of(terms)
     available = terms.supply - reserve
+    factor = factors_of(product, ctx)
     notes: list[str] = []
-    amounts = None
-    if spec.policy in ("per_tier", "weighted"):
-        quota, entitled, known = _divided(product, terms, ctx, caps, keys, available, notes)
-    elif spec.policy == "priority":
-        quota = _priority(ctx, product, caps.cap, caps.capped, keys, available, terms.rounding)
-        entitled, known = caps.cap, caps.capped
-    else:
-        amounts = _tier_amounts(ctx, product, terms, caps.cap, caps.capped, available)
-        per_client = ctx.per_cell(amounts)
-        quota = np.where(caps.capped, np.minimum(per_client, caps.cap), per_client)
-        entitled, known = quota, np.ones(n, dtype=bool)
+    plan = None
+    if spec.segments is not None:
+        plan = plan_segments(spec.segments, product.weighted_field, ctx.table, caps.ordered, available)
+        caps = _only(caps, plan.chosen, NOT_IN_SEGMENTS)
+        notes += plan.notes
+    pools = plan.pools if plan is not None else (Pool("all", np.ones(n, dtype=bool), available),)
+    quota, entitled, known = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool)
+    amounts: dict[tuple[str, str], int] | None = None
+    by_segment: dict[tuple[str, str, str], int] | None = None
+    for pool in pools:
+        inside = caps if plan is None else _only(caps, pool.members, None)
+        if spec.policy in ("per_tier", "weighted"):
+            q, e, k = _divided(product, terms, ctx, inside, keys, pool.supply, notes, factor)
+        elif spec.policy == "priority":
+            q = _priority(ctx, product, inside.cap, inside.capped, keys, pool.supply, terms.rounding)
+            e, k = inside.cap, inside.capped
+        elif plan is None:
+            amounts = tier_amounts(ctx, product, terms, inside, pool.supply, factor)
+            q = _capped(ctx.per_cell(amounts) * factor, inside)
+            e, k = q, np.ones(n, dtype=bool)
+        else:
+            found = segment_amounts(ctx, product, terms, inside, pool, plan.labels, factor)
+            by_segment = {**(by_segment or {}), **found}
+            per_client = _per_segment_cell(ctx, plan.labels, found)
+            q = _capped(per_client * factor, inside)
+            e, k = q, np.ones(n, dtype=bool)
+        quota = np.where(pool.members, q, quota)
+        entitled = np.where(pool.members, e, entitled)
+        known = np.where(pool.members, k, known)
     columns = pl.DataFrame(
         {
             "ordered": pl.Series(caps.ordered, dtype=pl.Int64).set(pl.Series(~caps.has_order), None),
@@ -237,10 +182,42 @@ def allocate_product(product: ProductRules, terms: ProductTerms, ctx: TieredClie
         }
     )
     allocated = sum(quota.tolist()) if n else 0  # exact; at most `available`, which fits int64
+    segment = plan.labels if plan is not None else None
+    if ctx.segment_column and segment is None:
+        segment = pl.Series("segment", [""] * n, dtype=pl.String)
     return ProductResult(
         spec.id, terms.supply, reserve, terms.reserve_owner, available, allocated, available - allocated,
-        columns, ctx.tiers, amounts, tuple(notes),
+        columns, ctx.tiers, amounts, tuple(notes), segment, by_segment,
+        plan.chosen if plan is not None else None,
     )  # fmt: skip
+
+
+def _only(caps: Caps, members: npt.NDArray[np.bool_], reason: str | None) -> Caps:
+    """The caps with every client outside `members` held at 0; `reason` marks why in excluded_by."""
+    excluded = caps.excluded
+    if reason is not None:
+        outside = pl.Series(~members) & excluded.is_null()
+        excluded = pl.select(pl.when(outside).then(pl.lit(reason)).otherwise(excluded)).to_series().alias("excluded_by")
+    return Caps(caps.ordered, caps.has_order, excluded, np.where(members, caps.cap, 0), caps.capped | ~members)
+
+
+def _capped(amount: npt.NDArray[np.int64], caps: Caps) -> npt.NDArray[np.int64]:
+    """Each client's amount, never above its cap."""
+    return np.where(caps.capped, np.minimum(amount, caps.cap), amount)
+
+
+def _per_segment_cell(
+    ctx: TieredClients, labels: pl.Series, amounts: Mapping[tuple[str, str, str], int]
+) -> npt.NDArray[np.int64]:
+    """Each client's amount from a (segment, ladder, tier) table (0 where it has none)."""
+    keys = pl.DataFrame({"segment": labels, "ladder": ctx.tiers["ladder"], "tier": ctx.tiers["tier"]})
+    table = pl.DataFrame(
+        [(s, lad, t, a) for (s, lad, t), a in amounts.items()],
+        schema={"segment": pl.String, "ladder": pl.String, "tier": pl.String, "_amount": pl.Int64},
+        orient="row",
+    )
+    found = keys.join(table, on=["segment", "ladder", "tier"], how="left", maintain_order="left")
+    return found["_amount"].fill_null(0).to_numpy()
 
 
 def _divided(
@@ -251,8 +228,10 @@ def _divided(
     keys: U64,
     available: int,
     notes: list[str],
+    factor: npt.NDArray[np.int64],
 ) -> Quotas:
-    """`per_tier` and `weighted`: one divisor method over every client's claim (see the module)."""
+    """`per_tier` and `weighted`: one divisor method over every client's claim (see the module);
+    a multiplier scales a client's entitlement (per_tier)."""
     spec, n = product.spec, ctx.tiers.height
     if spec.policy == "per_tier":
         assert terms.entitlement is not None
@@ -263,7 +242,7 @@ def _divided(
     positive = ctx.per_cell({c: int(w > 0) for c, w in table.items()}).astype(bool)
     claim, bounded = caps.cap, caps.capped
     if spec.policy == "per_tier":
-        ent = ctx.per_cell({c: int(w) for c, w in table.items()})
+        ent = ctx.per_cell({c: int(w) for c, w in table.items()}) * factor
         claim, bounded = np.where(caps.capped, np.minimum(ent, caps.cap), ent), np.ones(n, dtype=bool)
     claim = np.where(positive, claim, 0)
     bounded = bounded | ~positive
@@ -308,45 +287,18 @@ def _priority(
     return quota
 
 
-def _tier_amounts(
-    ctx: TieredClients,
-    product: ProductRules,
-    terms: ProductTerms,
-    cap: npt.NDArray[np.int64],
-    capped: npt.NDArray[np.bool_],
-    available: int,
-) -> dict[tuple[str, str], int]:
-    spec = product.spec
-    present_codes = set(np.unique(ctx.codes).tolist())
-    present = [lad for lad in product.window if any(ctx.cells[c][0] == lad for c in present_codes)]
-    split = spec.ladder_split or {}
-    if len(present) > 1:
-        shares = apportion([Fraction(str(split.get(lad, 0))) for lad in present], available, method="hamilton")
-    else:
-        shares = [available] * len(present)
-    triples, _, counts = unique_rows(ctx.codes, cap, capped.astype(np.int64))
-    hist: dict[tuple[str, str], dict[int | None, int]] = {}
-    for (code, c, b), k in zip(triples, counts.tolist(), strict=True):
-        hist.setdefault(ctx.cells[code], {})[c if b else None] = k
-    amounts: dict[tuple[str, str], int] = {}
-    for lad, share in zip(present, shares, strict=True):
-        window = product.window[lad]
-        ent = terms.entitlement[lad] if terms.entitlement and spec.shape == "entitlement" else None
-        try:
-            result = solve_tier_amounts(
-                [TierDemand(t, hist.get((lad, t), {})) for t in window],
-                share,
-                target=spec.target,
-                shape=spec.shape,
-                entitlement=[ent[t] for t in window] if ent else None,
-                max_amount=spec.max_per_client,
-            )
-        except TierAmountsTooLarge as exc:
-            raise TooLargeError(f"product {spec.id}, ladder {lad}: {exc}") from None
-        amounts.update({(lad, t): a for t, a in zip(window, result.amounts, strict=True)})
-    return amounts
-
-
 def allocate(rules: AllocationRules, ctx: TieredClients, terms: dict[str, ProductTerms]) -> list[ProductResult]:
     """Every product's quotas, in file order."""
     return [allocate_product(p, terms[p.id], ctx) for p in rules.products]
+
+
+__all__ = [
+    "INT64_MAX",
+    "Caps",
+    "ProductResult",
+    "TieredClients",
+    "allocate",
+    "allocate_product",
+    "caps_of",
+    "excluded_by",
+]

@@ -11,9 +11,10 @@ import polars as pl
 
 from allocator.inputs.rule_files import display_path
 from allocator.inputs.scenarios import Scenario, load_scenario
-from allocator.pipeline.allocation import ProductResult, TieredClients, allocate
+from allocator.pipeline.allocation import ProductResult, allocate
 from allocator.pipeline.comparison import comparison
 from allocator.pipeline.summaries import summarize, tier_amounts_table
+from allocator.pipeline.tiered import TieredClients
 from allocator.pipeline.tiering import Mode, tier_clients
 
 
@@ -83,17 +84,18 @@ def run(
     timings["tier"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     seed, period = scenario.spec.seed, scenario.spec.period
-    base = TieredClients.build(table, tiers, scenario.tiering.ladder_table, seed, period, mode)
+    segmented = any(p.spec.segments is not None for p in scenario.allocation.products)
+    base = TieredClients.build(table, tiers, scenario.tiering.ladder_table, seed, period, mode, segmented)
     variants = []
     for name, terms in scenario.variants.items():
         clients, own_tiers = base, None
         if name in scenario.variant_tiering:
             rules = scenario.variant_tiering[name]
             variant_table, own_tiers = tier_clients(rules, snapshot, mode)
-            clients = TieredClients.build(variant_table, own_tiers, rules.ladder_table, seed, period, mode)
+            clients = TieredClients.build(variant_table, own_tiers, rules.ladder_table, seed, period, mode, segmented)
         say(f"allocating {len(terms)} products ({name})")
         products = allocate(scenario.allocation, clients, terms)
-        summary = summarize(products, clients)
+        summary = summarize(products, clients, scenario.allocation.not_allocated)
         variants.append(VariantResult(name, products, summary, tier_amounts_table(products, clients), own_tiers))
     timings["allocate"] = time.perf_counter() - t2
     shown = display_path(scenario.snapshot)

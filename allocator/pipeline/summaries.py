@@ -9,88 +9,146 @@ import numpy as np
 import polars as pl
 
 from allocator.errors import SnapshotError
-from allocator.pipeline.allocation import INT64_MAX, ProductResult, TieredClients
+from allocator.inputs.plan_sheets import NotAllocated
+from allocator.pipeline.allocation import INT64_MAX, ProductResult
+from allocator.pipeline.tiered import TieredClients
 
 
-def summarize(results: Sequence[ProductResult], ctx: TieredClients) -> pl.DataFrame:
-    """Per product x ladder x tier (tiers that have clients, best first), then reserve and unallocated."""
-    rows: list[dict[str, Any]] = []
-    codes = ctx.codes
+def _groups(res: ProductResult, ctx: TieredClients) -> tuple[np.ndarray, list[tuple[str, str, str]], np.ndarray]:
+    """Each client's summary group, the groups as (segment, ladder, tier) in output order, and the
+    clients the tier lines count (a segmented product's clients outside its segments are apart)."""
     cells = len(ctx.cells)
-    clients = np.bincount(codes, minlength=cells)
-    present = np.flatnonzero(clients)
+    if res.in_segments is None or res.segment is None:
+        return ctx.codes, [("", lad, t) for lad, t in ctx.cells], np.ones(len(ctx.codes), dtype=bool)
+    labels = res.segment.to_numpy()
+    inside = res.in_segments
+    names = sorted(set(labels[inside].tolist()))
+    index = {name: i for i, name in enumerate(names)}
+    seg = np.array([index.get(x, 0) for x in labels.tolist()], dtype=np.int64)
+    keys = [(name, lad, t) for name in names for lad, t in ctx.cells]
+    return seg * cells + ctx.codes, keys, inside
+
+
+def summarize(
+    results: Sequence[ProductResult], ctx: TieredClients, skipped: Sequence[NotAllocated] = ()
+) -> pl.DataFrame:
+    """Per product x [segment x] ladder x tier (groups that have clients, best first), then clients
+    outside the segments, reserve and unallocated; last, the plans of a plan sheet that are not
+    allocated, each with its reason."""
+    rows: list[dict[str, Any]] = []
     for res in results:
-        cols = res.columns
-        quota = cols["quota"].to_numpy()
-        ordered_s = cols["ordered"]
-        has_orders = ordered_s.null_count() == 0
-        ordered = ordered_s.fill_null(0).to_numpy()
-        entitled = cols["entitled"].fill_null(0).to_numpy()
-        ordering = ordered > 0
-        sums = {
-            "ordered": cell_sums(codes, ordered, cells),
-            "entitled": cell_sums(codes, entitled, cells),
-            "allocated": cell_sums(codes, quota, cells),
-            "ordering": cell_sums(codes, ordering, cells),
-            "stocked_out": cell_sums(codes, ordering & (quota == 0), cells),
-        }
-        for what in ("ordered", "entitled", "allocated"):
-            if max(sums[what], default=0) > INT64_MAX:
-                raise SnapshotError(f"{res.product}: the {what} units of one tier add up to more than {INT64_MAX}")
-        low = np.full(cells, np.iinfo(np.int64).max)
-        high = np.full(cells, np.iinfo(np.int64).min)
-        np.minimum.at(low, codes, quota)
-        np.maximum.at(high, codes, quota)
-        for c in present.tolist():
-            lad, tier = ctx.cells[c]
-            got = {k: int(v[c]) for k, v in sums.items()}
-            rows.append(
-                {
-                    "product": res.product, "line": "tier", "ladder": lad, "tier": tier, "clients": int(clients[c]),
-                    "ordered": got["ordered"] if has_orders else None,
-                    "entitled": got["entitled"], "allocated": got["allocated"],
-                    "fill_rate": _rate(got["allocated"], got["ordered"]) if has_orders else None,
-                    "stockout_rate": _rate(got["stocked_out"], got["ordering"]) if has_orders else None,
-                    "min_quota": int(low[c]), "max_quota": int(high[c]),
-                    "note": f"amount {res.tier_amounts.get((lad, tier), 0)}" if res.tier_amounts is not None else "",
-                }
-            )  # fmt: skip
+        codes, keys, inside = _groups(res, ctx)
+        rows += _tier_rows(res, codes[inside], keys, inside)
+        if res.in_segments is not None:
+            rows.append(_outside_line(res, ~res.in_segments))
         if res.reserve:
             rows.append(_line(res.product, "reserve", res.reserve, f"held for {res.reserve_owner}"))
         note = "; ".join([f"supply {res.supply}, available {res.available}", *res.notes])
         rows.append(_line(res.product, "unallocated", res.unallocated, note))
+    for plan in skipped:
+        why = f"not allocated: {plan.reason} (row {plan.row}, {plan.name}, {plan.method})"
+        rows.append({**_line(plan.code, "not_allocated", 0, why), "allocated": None})
     schema = {
-        "product": pl.String, "line": pl.String, "ladder": pl.String, "tier": pl.String,
+        "product": pl.String, "line": pl.String, "segment": pl.String, "ladder": pl.String, "tier": pl.String,
         "clients": pl.Int64, "ordered": pl.Int64, "entitled": pl.Int64, "allocated": pl.Int64,
         "fill_rate": pl.Float64, "stockout_rate": pl.Float64, "min_quota": pl.Int64,
         "max_quota": pl.Int64, "note": pl.String,
     }  # fmt: skip
-    return pl.DataFrame(rows, schema=schema)
+    frame = pl.DataFrame(rows, schema=schema)
+    return frame if ctx.segment_column else frame.drop("segment")
+
+
+def _tier_rows(
+    res: ProductResult, codes: np.ndarray, keys: list[tuple[str, str, str]], inside: np.ndarray
+) -> list[dict[str, Any]]:
+    cols = res.columns.filter(pl.Series(inside))
+    groups = len(keys)
+    clients = np.bincount(codes, minlength=groups)
+    quota = cols["quota"].to_numpy()
+    ordered_s = cols["ordered"]
+    has_orders = ordered_s.null_count() == 0
+    ordered = ordered_s.fill_null(0).to_numpy()
+    ordering = ordered > 0
+    sums = {
+        "ordered": cell_sums(codes, ordered, groups),
+        "entitled": cell_sums(codes, cols["entitled"].fill_null(0).to_numpy(), groups),
+        "allocated": cell_sums(codes, quota, groups),
+        "ordering": cell_sums(codes, ordering, groups),
+        "stocked_out": cell_sums(codes, ordering & (quota == 0), groups),
+    }
+    for what in ("ordered", "entitled", "allocated"):
+        if max(sums[what], default=0) > INT64_MAX:
+            raise SnapshotError(f"{res.product}: the {what} units of one tier add up to more than {INT64_MAX}")
+    low = np.full(groups, np.iinfo(np.int64).max)
+    high = np.full(groups, np.iinfo(np.int64).min)
+    np.minimum.at(low, codes, quota)
+    np.maximum.at(high, codes, quota)
+    rows = []
+    for c in np.flatnonzero(clients).tolist():
+        seg, lad, tier = keys[c]
+        got = {k: int(v[c]) for k, v in sums.items()}
+        rows.append(
+            {
+                "product": res.product, "line": "tier", "segment": seg, "ladder": lad, "tier": tier,
+                "clients": int(clients[c]), "ordered": got["ordered"] if has_orders else None,
+                "entitled": got["entitled"], "allocated": got["allocated"],
+                "fill_rate": _rate(got["allocated"], got["ordered"]) if has_orders else None,
+                "stockout_rate": _rate(got["stocked_out"], got["ordering"]) if has_orders else None,
+                "min_quota": int(low[c]), "max_quota": int(high[c]), "note": _amount_note(res, seg, lad, tier),
+            }
+        )  # fmt: skip
+    return rows
+
+
+def _amount_note(res: ProductResult, segment: str, ladder: str, tier: str) -> str:
+    if res.segment_amounts is not None:
+        return f"amount {res.segment_amounts.get((segment, ladder, tier), 0)}"
+    if res.tier_amounts is not None:
+        return f"amount {res.tier_amounts.get((ladder, tier), 0)}"
+    return ""
+
+
+def _outside_line(res: ProductResult, outside: np.ndarray) -> dict[str, Any]:
+    """The clients of a segmented product outside its chosen segments: how many, what they ordered."""
+    ordered = res.columns["ordered"].filter(pl.Series(outside))
+    n = int(outside.sum())
+    return {
+        **_line(res.product, "outside", 0, "not in the chosen segments: quota 0"),
+        "clients": n,
+        "ordered": int(ordered.sum()) if ordered.null_count() == 0 else None,
+    }
 
 
 def tier_amounts_table(results: Sequence[ProductResult], ctx: TieredClients) -> pl.DataFrame | None:
-    """product, ladder, tier, amount, customers, total: one row per tier of each tier_amounts product."""
-    clients = np.bincount(ctx.codes, minlength=len(ctx.cells))
+    """product, [segment,] ladder, tier, amount, customers, total: one row per tier (per segment and
+    tier with segments) of each tier_amounts product."""
     rows = []
     for res in results:
-        if res.tier_amounts is None:
+        if res.tier_amounts is None and res.segment_amounts is None:
             continue
-        got = np.bincount(ctx.codes, weights=res.columns["quota"].to_numpy(), minlength=len(ctx.cells))
-        for c, (lad, tier) in enumerate(ctx.cells):
-            if (lad, tier) in res.tier_amounts:
-                amount = res.tier_amounts[(lad, tier)]
-                rows.append((res.product, lad, tier, amount, int(clients[c]), int(got[c])))
+        codes, keys, inside = _groups(res, ctx)
+        clients = np.bincount(codes[inside], minlength=len(keys))
+        got = np.bincount(codes[inside], weights=res.columns["quota"].to_numpy()[inside], minlength=len(keys))
+        for c, (seg, lad, tier) in enumerate(keys):
+            if res.segment_amounts is not None and (seg, lad, tier) in res.segment_amounts:
+                rows.append(
+                    (res.product, seg, lad, tier, res.segment_amounts[(seg, lad, tier)], int(clients[c]), int(got[c]))
+                )
+            elif res.tier_amounts is not None and (lad, tier) in res.tier_amounts:
+                rows.append((res.product, seg, lad, tier, res.tier_amounts[(lad, tier)], int(clients[c]), int(got[c])))
     if not rows:
         return None
     schema = {
         "product": pl.String,
+        "segment": pl.String,
         "ladder": pl.String,
         "tier": pl.String,
         "amount": pl.Int64,
         "customers": pl.Int64,
         "total": pl.Int64,
     }
-    return pl.DataFrame(rows, schema=schema, orient="row")
+    frame = pl.DataFrame(rows, schema=schema, orient="row")
+    return frame if ctx.segment_column else frame.drop("segment")
 
 
 _HALF = 26  # values below 2**53 split into two halves whose per-cell float sums stay exact
@@ -111,7 +169,15 @@ def cell_sums(codes: np.ndarray, values: np.ndarray, cells: int) -> list[int]:
 
 
 def _line(product: str, line: str, allocated: int, note: str) -> dict[str, Any]:
-    return {"product": product, "line": line, "ladder": "", "tier": "", "allocated": allocated, "note": note}
+    return {
+        "product": product,
+        "line": line,
+        "segment": "",
+        "ladder": "",
+        "tier": "",
+        "allocated": allocated,
+        "note": note,
+    }
 
 
 def _rate(num: int, den: int) -> float | None:

@@ -16,13 +16,15 @@ from typing import Any
 import polars as pl
 
 from allocator.errors import AllocatorError
-from allocator.inputs.allocation_rules import ProductRules
 from allocator.inputs.conditions import All, Compare, Cond, Not, evaluate
 from allocator.inputs.expressions import columns_of, evaluate_row
+from allocator.inputs.product_rules import ProductRules
 from allocator.inputs.rule_files import display_path
 from allocator.inputs.tiering_rules import TieringRules
 from allocator.pipeline.allocation import ProductResult
 from allocator.pipeline.run import RunResult
+from allocator.pipeline.segments import OUTSIDE as NOT_IN_SEGMENTS
+from allocator.pipeline.segments import plan_segments
 
 Json = dict[str, Any]
 
@@ -187,12 +189,21 @@ def _product(p: ProductRules, result: RunResult, row: Json, tiers: Json) -> Json
         detail = condition(e.cond, facts)
         eligibility.append({"id": e.id, "matched": detail["result"], "when": detail})
         excluded_by = excluded_by or (e.id if detail["result"] else None)
+    segment, pool = _segment_of(p, res, result, q)
+    if excluded_by is None and pool is None and spec.segments is not None:
+        excluded_by = NOT_IN_SEGMENTS
     if excluded_by != q["excluded_by"]:
         raise _inconsistent(f"{spec.id} excluded_by", excluded_by, q["excluded_by"])
+    factor = 1
+    multipliers = []
+    for m in p.multipliers:
+        detail = condition(m.cond, facts)
+        multipliers.append({"id": m.id, "factor": m.factor, "matched": detail["result"], "when": detail})
+        factor *= m.factor if detail["result"] else 1
     in_window = tier in p.window.get(lad, ())
     cap = _min(q["ordered"], spec.max_per_client)
     cap = 0 if excluded_by or not in_window else cap
-    entitlement = terms.entitlement[lad][tier] if terms.entitlement else None
+    entitlement = terms.entitlement[lad][tier] * factor if terms.entitlement else None
     weight = p.weights[lad][tier] if p.weights else None
     claim = q["entitled"]
     if spec.policy == "per_tier" and claim != (0 if not entitlement else _min(entitlement, cap)):
@@ -207,7 +218,7 @@ def _product(p: ProductRules, result: RunResult, row: Json, tiers: Json) -> Json
         "rounding": terms.rounding,
         "entitlement": entitlement,
         "weight": str(weight) if weight is not None else None,
-        "tier_amount": (res.tier_amounts or {}).get((lad, tier)),
+        "tier_amount": _amount(res, segment, lad, tier),
         "order_column": spec.order_column,
         "ordered": q["ordered"],
         "max_per_client": spec.max_per_client,
@@ -226,9 +237,32 @@ def _product(p: ProductRules, result: RunResult, row: Json, tiers: Json) -> Json
         "notes": list(res.notes),
         "divisor": None,
     }
+    if spec.segments is not None:
+        out.update(segment=segment, pool=pool)
+    if p.multipliers:
+        out.update(multipliers=multipliers, factor=factor)
     out["divisor"] = _divisor(p, res, terms.entitlement, out)
     out["explanation"] = _sentence(out)
     return out
+
+
+def _segment_of(p: ProductRules, res: ProductResult, result: RunResult, q: Json) -> tuple[str | None, Json | None]:
+    """The client's segment and its pool (name and supply); the pool is None outside the segments."""
+    if p.spec.segments is None:
+        return None, None
+    ordered = res.columns["ordered"].fill_null(0).to_numpy()
+    plan = plan_segments(p.spec.segments, p.weighted_field, result.clients, ordered, res.available)
+    i = result.tiers["client_id"].to_list().index(q["client_id"])
+    for pool in plan.pools:
+        if pool.members[i]:
+            return q["segment"], {"name": pool.name, "supply": pool.supply}
+    return q["segment"], None
+
+
+def _amount(res: ProductResult, segment: str | None, ladder: str, tier: str) -> int | None:
+    if res.segment_amounts is not None:
+        return res.segment_amounts.get((segment or "", ladder, tier))
+    return (res.tier_amounts or {}).get((ladder, tier))
 
 
 def _min(a: int | None, b: int | None) -> int | None:
@@ -276,6 +310,8 @@ def _divisor(p: ProductRules, res: ProductResult, ent: dict[str, dict[str, int]]
 
 def _sentence(d: Json) -> str:
     q, claim = d["quota"], d["claim"]
+    if d["excluded_by"] == NOT_IN_SEGMENTS:
+        return f"its segment {d.get('segment') or '(none: a value is empty)'} is not one the product goes to → quota 0"
     if d["excluded_by"]:
         return f"excluded by {d['excluded_by']} → quota 0"
     if not d["in_window"]:
@@ -285,7 +321,9 @@ def _sentence(d: Json) -> str:
         return f"nothing to claim ({why}) → quota {q}"
     got = f"quota {q}" + (f" of the claim {claim} ({q / claim:.1%})" if claim else "")
     if d["policy"] == "tier_amounts":
-        return f"one amount for every client of the tier: {d['tier_amount']}, capped at {d['cap']} → {got}"
+        where = f" of segment {d['segment']}" if d.get("segment") else ""
+        times = f", times {d['factor']} (multiplier)" if d.get("factor", 1) != 1 else ""
+        return f"one amount for every client of the tier{where}: {d['tier_amount']}{times}, capped at {d['cap']} → {got}"
     if d["claimed"] is not None and d["claimed"] <= d["available"]:
         return f"supply covers every claim ({d['claimed']} claimed, {d['available']} available) → {got}"
     claimed = d["claimed"] if d["claimed"] is not None else "uncapped claims"

@@ -23,7 +23,7 @@ from typing import Any
 import polars as pl
 
 from allocator.errors import AllocatorError
-from allocator.inputs.allocation_rules import AllocationRules, ProductRules
+from allocator.inputs.product_rules import AllocationRules, ProductRules
 from allocator.inputs.reading import file_problem
 from allocator.inputs.rule_files import display_path
 from allocator.inputs.scenarios import NO_PERIOD, Scenario, load_scenario, one_off_scenario, snapshot_columns
@@ -170,8 +170,8 @@ def _run_sides(
         side = one_off_scenario(f"diff {name}", t, a, snap, parsed, period=period, seed=seed, supply=overrides)
         result = run(side)
         base = result.variants[0]
-        cols = ["client_id", "product", "ladder", "tier", "ordered", "entitled", "quota"]
-        quotas = pl.concat([p.quotas.select(cols) for p in base.products])
+        cols = ["client_id", "product", "ladder", "tier", "segment", "ordered", "entitled", "quota"]
+        quotas = pl.concat([_with_segment(p.quotas).select(cols) for p in base.products])
         out[name] = Side(files[name], t, a, result.tiers.select("client_id", "ladder", "tier", "placed_by"), quotas)
     return out
 
@@ -206,18 +206,24 @@ def _products(side: Side) -> list[ProductRules]:
     return list(side.allocation.products) if side.allocation is not None else []
 
 
+def _with_segment(quotas: pl.DataFrame) -> pl.DataFrame:
+    """Quotas with a segment column ('' for a product without segments)."""
+    return quotas if "segment" in quotas.columns else quotas.with_columns(pl.lit("").alias("segment"))
+
+
 def _tier_groups(b: Side, a: Side) -> list[dict[str, Any]]:
-    """Per product, ladder and tier: clients, entitled, allocated and fill rate on both sides."""
+    """Per product, ladder, tier and segment: clients, entitled, allocated and fill rate on both sides."""
+    keys = ["product", "ladder", "tier", "segment"]
 
     def stats(side: Side, suffix: str) -> pl.DataFrame:
-        return side.quotas.group_by("product", "ladder", "tier").agg(
+        return _with_segment(side.quotas).group_by(keys).agg(
             pl.len().alias("clients" + suffix),
             pl.col("entitled").sum().alias("entitled" + suffix),
             pl.col("quota").sum().alias("allocated" + suffix),
             pl.when(pl.col("ordered").null_count() == 0).then(pl.col("ordered").sum()).alias("ordered" + suffix),
         )
 
-    rows = stats(b, "").join(stats(a, "_after"), on=["product", "ladder", "tier"], how="full", coalesce=True).to_dicts()
+    rows = stats(b, "").join(stats(a, "_after"), on=keys, how="full", coalesce=True).to_dicts()
     for side, suffix in ((b, ""), (a, "_after")):
         orders = {p.id: p.spec.order_column for p in _products(side)}
         for r in rows:
@@ -229,11 +235,12 @@ def _tier_groups(b: Side, a: Side) -> list[dict[str, Any]]:
     ladders.update({k: list(v) for k, v in a.tiering.ladders.items() if k not in ladders})
     lad_order = list(ladders)
 
-    def key(r: dict[str, Any]) -> tuple[int, int, int, str]:
+    def key(r: dict[str, Any]) -> tuple[int, int, str, int, str]:
         tiers = ladders.get(r["ladder"], [])
         return (
             products.index(r["product"]),
             lad_order.index(r["ladder"]) if r["ladder"] in ladders else 99,
+            r["segment"],
             tiers.index(r["tier"]) if r["tier"] in tiers else len(tiers),
             r["tier"],
         )

@@ -139,9 +139,8 @@ def _quota_table(groups: list[dict[str, Any]]) -> list[str]:
             continue
         delta = (r["allocated_after"] or 0) - (r["allocated"] or 0)
         fill = _ba(_fill(r["allocated"], r["ordered"]), _fill(r["allocated_after"], r["ordered_after"]))
-        rows.append(
-            [r["product"], r["ladder"], r["tier"], *(_ba(r[k], r[k + "_after"]) for k in keys), _signed(delta), fill]
-        )
+        tier = f"{r['tier']} · {r['segment']}" if r.get("segment") else r["tier"]
+        rows.append([r["product"], r["ladder"], tier, *(_ba(r[k], r[k + "_after"]) for k in keys), _signed(delta), fill])
     if not rows:
         return ["No quota changes.", ""]
     shown = {row[0] for row in rows}

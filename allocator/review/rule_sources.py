@@ -15,8 +15,9 @@ from pathlib import Path
 
 from allocator.errors import AllocatorError
 from allocator.escape import terminal
-from allocator.inputs.allocation_rules import AllocationRules, compile_allocation
+from allocator.inputs.allocation_rules import compile_allocation
 from allocator.inputs.models import AllocationFile, TieringFile
+from allocator.inputs.product_rules import AllocationRules
 from allocator.inputs.rule_files import Source, checked_model, display_path, read_source
 from allocator.inputs.safe_yaml import Document
 from allocator.inputs.scenarios import Scenario

@@ -15,9 +15,9 @@ import polars as pl
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from allocator.inputs.allocation_rules import Eligibility, ProductRules
 from allocator.inputs.conditions import Compare
 from allocator.inputs.models import Product
+from allocator.inputs.product_rules import Eligibility, ProductRules
 from allocator.inputs.product_terms import ProductTerms
 from allocator.pipeline.allocation import ProductResult, TieredClients, allocate_product
 

@@ -14,10 +14,10 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allocator.inputs.allocation_rules import Eligibility, ProductRules
 from allocator.inputs.conditions import Compare, Cond, FieldKind
 from allocator.inputs.expressions import BinOp, Col
 from allocator.inputs.models import FieldSpec, Product
+from allocator.inputs.product_rules import Eligibility, ProductRules
 from allocator.inputs.tiering_rules import Adjustment, Placement, TieringRules
 from allocator.pipeline.allocation import TieredClients, excluded_by
 from allocator.pipeline.tiering import tier_clients

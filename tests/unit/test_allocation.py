@@ -6,8 +6,8 @@ from fractions import Fraction
 
 import polars as pl
 
-from allocator.inputs.allocation_rules import ProductRules
 from allocator.inputs.models import Product, Window
+from allocator.inputs.product_rules import ProductRules
 from allocator.inputs.product_terms import terms_of
 from allocator.pipeline.allocation import TieredClients, allocate_product
 

@@ -12,8 +12,8 @@ import polars as pl
 import pytest
 
 from allocator.errors import AllocatorError
-from allocator.inputs.allocation_rules import ProductRules
 from allocator.inputs.models import Product
+from allocator.inputs.product_rules import ProductRules
 from allocator.inputs.product_terms import terms_of
 from allocator.pipeline.allocation import TieredClients, allocate_product
 

@@ -139,7 +139,7 @@ ALLOCATE = """
     import polars as pl
     from allocator.inputs.product_terms import terms_of
     from allocator.pipeline.allocation import TieredClients, allocate_product
-    from allocator.inputs.allocation_rules import ProductRules
+    from allocator.inputs.product_rules import ProductRules
     from allocator.errors import AllocatorError
     from allocator.inputs.models import Product
 

@@ -25,7 +25,7 @@ import json, sys
 from pathlib import Path
 import polars as pl
 from allocator.pipeline.allocation import TieredClients, excluded_by
-from allocator.inputs.allocation_rules import Eligibility, ProductRules
+from allocator.inputs.product_rules import Eligibility, ProductRules
 from allocator.inputs.conditions import Compare
 from allocator.inputs.models import Product
 from allocator.inputs.scenarios import snapshot_columns
