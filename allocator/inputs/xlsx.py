@@ -4,11 +4,14 @@ An xlsx file is a zip archive of XML, and it arrives from other people, so it is
 regular file is opened (never blocking), its size is bounded, the archive's members are checked
 against a zip bomb from the sizes its directory declares before anything is unpacked (Python's
 zipfile never unpacks more than a member declares: a member that lies fails its CRC check), and
-the rows, columns and cell lengths read are bounded while the sheet is read.
+the rows, columns and cell lengths read are bounded while the sheet is read. Rows out of order
+and cells out of place are refused, never skipped; an XML entity bomb stops in expat.
 
 The reader is openpyxl in read-only mode: it streams the sheet and gives each cell its stored type
 (a number, text, a date, a boolean), so a number stored as text keeps its text ('002683') and a
-number keeps its exact value. Cells become text the way a planner reads them in Excel:
+number keeps its exact value (calamine through fastexcel is 14 times faster, but turns the numbers
+of a column that also holds text into text with 9 decimals). Cells become text the way a planner
+reads them in Excel:
 - integers, stored as numbers or as text, as their digits ('2683', also for 2683.0), up to 2^53;
 - other numbers in their shortest exact form (Python's repr: '0.1', '1e-07', '1e+20');
 - dates as ISO text ('2025-09-15', '2025-09-15T08:30:00'), booleans as TRUE / FALSE;
@@ -32,7 +35,7 @@ from allocator.inputs.reading import file_problem, kind_problem, os_problem
 from allocator.inputs.sheets import SheetTable
 from allocator.inputs.snapshot_cells import quoted, show_cell
 
-MAX_FILE_BYTES = 256 * 2**20  # an xlsx of 1,048,576 rows x 18 columns is about 60 MB
+MAX_FILE_BYTES = 256 * 2**20  # Excel's 1,048,576 rows x 18 columns of real data are about 100 MB
 MAX_UNCOMPRESSED = 2**30  # the sum of the sizes the members declare
 MAX_RATIO = 200  # uncompressed / compressed for a member of more than RATIO_FROM bytes
 RATIO_FROM = 2**20  # real sheets compress 10 to 20 times; a zip bomb about 1,000 times

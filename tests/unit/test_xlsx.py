@@ -49,13 +49,13 @@ def _bytes(rows: list[list[Any]]) -> bytes:
     return buf.getvalue()
 
 
-def _with_sheet_xml(rows_xml: bytes) -> bytes:
+def _with_sheet_xml(rows_xml: bytes, prolog: bytes = b"") -> bytes:
     """A real workbook whose first sheet's XML is replaced: rows as a hostile writer would put them."""
     good = zipfile.ZipFile(io.BytesIO(_bytes([["id"]])))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         for info in good.infolist():
-            data = HEAD + rows_xml + TAIL if info.filename == SHEET_XML else good.read(info)
+            data = prolog + HEAD + rows_xml + TAIL if info.filename == SHEET_XML else good.read(info)
             z.writestr(info.filename, data)
     return out.getvalue()
 
@@ -113,6 +113,17 @@ def test_cell_text_of_every_kind() -> None:
         "", "", " a ", "TRUE", "7", "-7", "2683", "0.5", "9007199254740992", "9007199254740994.0", "-5.5e+300",
         "inf", "nan", "2025-01-02T03:04:05.000600", "30:05:01.5", "-0:01:00",
     ]  # fmt: skip
+
+
+def test_numbers_as_excel_writes_them_keep_every_digit() -> None:
+    # Excel writes 17 significant digits; the cell is the double they name, in its shortest form
+    cells = ("0.33333333333333331", "100000000000000.75", "2683", "2683.0", "1E-7", "12345678901234567")
+    row = b"".join(b'<c r="%s2"><v>%s</v></c>' % (chr(65 + i).encode(), v.encode()) for i, v in enumerate(cells))
+    header = b"".join(_text(f"{chr(65 + i)}1", f"n{i}") for i in range(len(cells)))
+    raw = _with_sheet_xml(b'<row r="1">' + header + b'</row><row r="2">' + row + b"</row>")
+    assert read_xlsx_bytes(raw, "clients.xlsx").rows == [
+        (2, ["0.3333333333333333", "100000000000000.75", "2683", "2683", "1e-07", "12345678901234567"])
+    ]
 
 
 # --- rows, header, sheets --------------------------------------------------------------------
@@ -235,6 +246,17 @@ def test_a_cell_openpyxl_cannot_parse_names_the_row_before_it() -> None:
     raw = _with_sheet_xml(b'<row r="1">' + _text("A1", "id") + b'</row><row r="2"><c r="A2"><v>nan</v></c></row>')
     assert _error(raw) == (
         "clients.xlsx: cannot be read as an xlsx sheet after row 1: invalid literal for int() with base 10: 'nan'"
+    )
+
+
+def test_an_xml_entity_bomb_is_stopped_by_the_parser() -> None:
+    # ten to the tenth 'a's, from a few hundred bytes: expat refuses the amplification
+    entities = b"".join(b'<!ENTITY e%d "%s">' % (i + 1, b"&e%d;" % i * 10) for i in range(9))
+    prolog = b'<!DOCTYPE w [<!ENTITY e0 "aaaaaaaaaa">' + entities + b"]>"
+    raw = _with_sheet_xml(b'<row r="1">' + _text("A1", "&e9;") + b"</row>", prolog)
+    assert _error(raw) == (
+        "clients.xlsx: cannot be read as an xlsx workbook: limit on input amplification factor (from DTD and"
+        " entities) breached: line 1, column 665"
     )
 
 
