@@ -57,8 +57,9 @@ def print_run(result: RunResult, target: Path) -> None:
     items: list[object] = [
         f"{s.spec.name} · period {s.spec.period} · seed {s.spec.seed} · {result.tiers.height} clients"
     ]
-    by_amounts = {p.product for p in base.products if p.tier_amounts is not None}
-    rows = base.summary.filter(~pl.col("product").is_in(list(by_amounts)))
+    by_amounts = {p.product for p in base.products if p.tier_amounts is not None or p.segment_amounts is not None}
+    skipped = s.allocation.not_allocated
+    rows = base.summary.filter(~pl.col("product").is_in([*by_amounts, *(p.code for p in skipped)]))
     if rows.height:
         table = Table(title="base", title_justify="left", show_edge=False, pad_edge=False)
         for col in (
@@ -85,7 +86,6 @@ def print_run(result: RunResult, target: Path) -> None:
         items.append(_amounts_table(base))
     elif base.tier_amounts is not None:
         items += [_amounts_table(base, without_segments=True), _segmented_table(base)]
-    skipped = s.allocation.not_allocated
     if skipped:
         items.append(_skipped_table(skipped))
     if len(result.variants) > 1:
