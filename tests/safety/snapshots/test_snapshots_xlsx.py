@@ -94,6 +94,21 @@ def test_chinese_headers_an_id_column_and_numbers_stored_as_text(tmp_path: Path)
     assert got.warnings == ()
 
 
+def test_an_id_column_works_alike_for_csv_and_parquet(tmp_path: Path) -> None:
+    csv = tmp_path / "clients.csv"
+    csv.write_text("档位,CUST_CODE,销量,订单\n一档,c2,1,1\n二档,c1,2.5,3\n")
+    parquet = tmp_path / "clients.parquet"
+    pl.read_csv(csv).write_parquet(parquet)
+    expected = pl.DataFrame(
+        {"_row": [3, 2], "client_id": ["c1", "c2"], "档位": ["二档", "一档"], "销量": [2.5, 1.0], "订单": [3, 1]},
+        schema=SCHEMA,
+    )
+    got = check_snapshot(parse_snapshot(csv, "clients.csv", id_column="CUST_CODE"), COLUMNS).clients
+    assert_frame_equal(got, expected, check_exact=True)
+    got = check_snapshot(parse_snapshot(parquet, "clients.parquet", id_column="CUST_CODE"), COLUMNS).clients
+    assert_frame_equal(got, expected.with_columns(pl.col("_row") - 1), check_exact=True)  # Parquet counts from 1
+
+
 def test_blank_rows_are_skipped_and_messages_keep_excels_row_numbers(tmp_path: Path) -> None:
     rows: list[list[Any]] = [
         [],
