@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from allocator import __version__
 from allocator.inputs.models import Variant
-from allocator.inputs.scenarios import BASE
+from allocator.inputs.scenarios import BASE, snapshot_spec
 from allocator.outputs.svg import (
     RATES,
     Scale,
@@ -129,7 +129,7 @@ def _header(result: RunResult, products: list[str]) -> str:
     ]
     prov = [
         ("scenario", Path(s.file).name, s.sha256),
-        ("snapshot", spec.snapshot, f"{result.tiers.height:,} rows"),
+        ("snapshot", snapshot_spec(spec).path, f"{result.tiers.height:,} rows"),
         ("tiering", spec.tiering, s.tiering.sha256),
         ("allocation", spec.allocation, s.allocation.sha256),
     ]

@@ -23,10 +23,18 @@ from typing import Any
 import polars as pl
 
 from allocator.errors import AllocatorError
+from allocator.inputs.models import SnapshotSpec
 from allocator.inputs.product_rules import AllocationRules, ProductRules
 from allocator.inputs.reading import file_problem
 from allocator.inputs.rule_files import display_path
-from allocator.inputs.scenarios import NO_PERIOD, Scenario, load_scenario, one_off_scenario, snapshot_columns
+from allocator.inputs.scenarios import (
+    NO_PERIOD,
+    Scenario,
+    load_scenario,
+    one_off_scenario,
+    snapshot_columns,
+    snapshot_spec,
+)
 from allocator.inputs.snapshots import ParsedSnapshot, check_snapshot, parse_snapshot
 from allocator.inputs.tiering_rules import TieringRules
 from allocator.pipeline.run import run
@@ -106,13 +114,14 @@ def impact(before: str, after: str, snapshot: Path | None, scenario: Path | None
         raise AllocatorError("diff needs a snapshot: give --snapshot, or --scenario whose snapshot is used")
     if why := file_problem(snap):  # a FIFO or device would block or never end
         raise AllocatorError(f"{display_path(snap)}: {why}")
+    written = snapshot_spec(spec.spec) if spec is not None and snapshot is None else SnapshotSpec(path=str(snap))
     with tempfile.TemporaryDirectory(prefix="allocator-diff-") as tmp:
         given = {
             name: rule_files(text, name, Path(tmp) / name, spec)
             for name, text in (("before", before), ("after", after))
         }
         if spec is None and not any("allocation" in files for files in given.values()):
-            parsed = parse_snapshot(snap, display_path(snap))
+            parsed = parse_snapshot(snap, display_path(snap), sheet=written.sheet, id_column=written.id_column)
             sides = {name: _tiers_only(files, parsed) for name, files in given.items()}
             changes = {"tiering": file_changes(given["before"]["tiering"], given["after"]["tiering"])}
         else:
@@ -120,7 +129,7 @@ def impact(before: str, after: str, snapshot: Path | None, scenario: Path | None
                 name: complete(given[name], name, text, spec) for name, text in (("before", before), ("after", after))
             }
             loaded = {name: load_side(f, spec) for name, f in files.items()}
-            parsed = parse_snapshot(snap, display_path(snap))
+            parsed = parse_snapshot(snap, display_path(snap), sheet=written.sheet, id_column=written.id_column)
             sides = _run_sides(files, loaded, snap, parsed, spec)
             changes = {kind: file_changes(files["before"][kind], files["after"][kind]) for kind in KINDS}
     return _compared(sides["before"], sides["after"], changes, display_path(snap), scenario, spec)

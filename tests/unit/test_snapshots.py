@@ -294,6 +294,6 @@ def test_ragged_row_with_too_few_values_is_not_read_as_empty_cells(tmp_path: Pat
 
 
 def test_unknown_suffix(tmp_path: Path) -> None:
-    assert _csv_error(tmp_path, HEADER, "clients.xlsx") == (
-        "clients.xlsx: unknown snapshot format '.xlsx'; use .csv or .parquet"
+    assert _csv_error(tmp_path, HEADER, "clients.xls") == (
+        "clients.xls: unknown snapshot format '.xls'; use .csv, .parquet or .xlsx"
     )
