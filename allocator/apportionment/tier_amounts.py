@@ -2,7 +2,8 @@
 
 The tiers are the brand's window, best first. Tier t gets one amount a_t, the amounts never grow
 from a better tier to a worse one (a_1 >= a_2 >= ... >= a_T >= 0), and every client of tier t
-receives min(a_t, its cap). With f_t(a) = sum over the clients of t of min(a, cap), the total is
+receives min(a_t, its cap); a client with a multiplier k (TierDemand.multiplied) receives
+min(k * a_t, its cap). With f_t(a) = sum over the clients of t of min(k * a, cap), the total is
 sum_t f_t(a_t). `at_most` wants the largest total <= supply; `nearest` the total with the smallest
 |total - supply|, a tie going to the LOWER total (never hand out more than needed to be as close).
 
@@ -15,8 +16,8 @@ The amounts are rebuilt from the best tier down, each the smallest that still co
 optimal total: the lexicographically smallest optimal vector (`flat`).
 
 Why the amounts can be bounded without losing an optimum. Let sat_t be the amount from which f_t
-stops growing (the largest finite cap if every client of t is capped, 0 for an empty tier,
-unbounded otherwise; max_amount counts as every client's cap). For any non-increasing a define a'
+stops growing (the largest ceil(cap / k) if every client of t is capped, 0 for an empty tier,
+unbounded otherwise; max_amount bounds every amount, so it counts as a cap of k * max_amount). For any non-increasing a define a'
 from the worst tier up by a'_t = max(min(a_t, sat_t), a'_{t+1}) (a'_{T+1} = 0). Then a' is
 non-increasing, a' <= a, and f_t(a'_t) = f_t(a_t) because f_t is constant on [min(a_t, sat_t),
 a_t]: same total, and a' is lexicographically <= a. Each a'_t equals min(a_s, sat_s) for some s >= t, and for that s
@@ -40,7 +41,7 @@ before anything that large is built: an exact answer is never traded for a guess
 Shapes. `flat`: among the vectors with the optimal total, the lexicographically smallest read from
 the best tier down. `entitlement`: the planner's entitlements e_t are scaled by
 lam = min{lam >= 0 : H(lam) >= min(total, sup H)}, H(lam) = sum over clients of
-min(lam * e_t, cap) (the continuous, cap-respecting plan that delivers the same total; if it cannot
+min(k * lam * e_t, cap) (the continuous, cap-respecting plan that delivers the same total; if it cannot
 reach it, the smallest lam at which it is full); among the vectors with the optimal total the one
 minimising D(a) = max_t |a_t - lam * e_t| is chosen, ties going to `flat`. All in exact Fractions;
 the minimal D is found by a galloping then a binary search over the values |a - lam * e_t| can take,
@@ -50,8 +51,7 @@ each step a reachability run restricted to the boxes |a_t - lam * e_t| <= D.
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Literal
@@ -59,16 +59,31 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from allocator.apportionment.tier_demand import (
+    TierAmountsError,
+    TierDemand,
+    _non_negative_int,
+    _Tier,
+    _tier,
+)
+
+__all__ = [  # TierDemand and TierAmountsError live in tier_demand; they are imported from here too
+    "STEP_LIMIT",
+    "TABLE_LIMIT",
+    "Shape",
+    "Target",
+    "TierAmounts",
+    "TierAmountsError",
+    "TierAmountsTooLarge",
+    "TierDemand",
+    "amounts_for_total",
+    "ideal_amounts",
+    "solve_tier_amounts",
+    "total_for",
+]
+
 Target = Literal["at_most", "nearest"]
 Shape = Literal["flat", "entitlement"]
-
-
-@dataclass(frozen=True)
-class TierDemand:
-    """The clients of one tier: cap -> number of clients with that cap (None = uncapped)."""
-
-    name: str
-    caps: Mapping[int | None, int]
 
 
 @dataclass(frozen=True)
@@ -77,10 +92,6 @@ class TierAmounts:
 
     amounts: tuple[int, ...]
     total: int
-
-
-class TierAmountsError(ValueError):
-    """Invalid tiers, supply or options given to the tier-amounts solver."""
 
 
 class TierAmountsTooLarge(ValueError):
@@ -109,66 +120,6 @@ def _check_size(spans: Sequence[int], lows: Sequence[int], limit: int) -> None:
         f"above the limits of {STEP_LIMIT:,} steps and {TABLE_LIMIT:,} bytes: "
         "give clients caps (an order_column or max_per_client), or a smaller supply"
     )
-
-
-@dataclass(frozen=True)
-class _Tier:
-    """A tier's demand with caps sorted ascending; max_amount already folded in as a cap."""
-
-    uncapped: int
-    capped: tuple[tuple[int, int], ...]  # (cap, clients), cap ascending, clients > 0
-
-    @property
-    def saturation(self) -> int | None:
-        """The amount from which the tier's quota stops growing; None if it never does."""
-        if self.uncapped:
-            return None
-        return max((cap for cap, _ in self.capped), default=0)
-
-    def quota(self, amount: int) -> int:
-        """f(a): what the tier's clients receive in all at amount a."""
-        return self.uncapped * amount + sum(n * min(amount, cap) for cap, n in self.capped)
-
-    def quotas(self, lo: int, hi: int) -> list[int]:
-        """[f(lo), ..., f(hi)], incrementally: f(a + 1) - f(a) = clients with cap > a."""
-        if hi < lo:
-            return []
-        caps = [cap for cap, _ in self.capped]
-        i = bisect_right(caps, lo)
-        slope = self.uncapped + sum(n for _, n in self.capped[i:])
-        value = self.quota(lo)
-        out = [value]
-        for a in range(lo + 1, hi + 1):
-            value += slope
-            out.append(value)
-            while i < len(caps) and caps[i] <= a:
-                slope -= self.capped[i][1]
-                i += 1
-        return out
-
-
-def _tier(index: int, demand: TierDemand, max_amount: int | None) -> _Tier:
-    where = f"tiers[{index}] (name={demand.name})"
-    uncapped = 0
-    capped: dict[int, int] = {}
-    for cap, clients in demand.caps.items():
-        if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 0):
-            raise TierAmountsError(f"{where}: cap {cap!r} must be an int >= 0 or None")
-        if isinstance(clients, bool) or not isinstance(clients, int) or clients < 0:
-            raise TierAmountsError(f"{where}: clients with cap {cap!r} must be an int >= 0, got {clients!r}")
-        if clients == 0:
-            continue
-        limit = cap if max_amount is None else max_amount if cap is None else min(cap, max_amount)
-        if limit is None:
-            uncapped += clients
-        else:
-            capped[limit] = capped.get(limit, 0) + clients
-    return _Tier(uncapped, tuple(sorted(capped.items())))
-
-
-def _non_negative_int(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise TierAmountsError(f"{name} must be an int >= 0, got {value!r}")
 
 
 def _entitlement(entitlement: Sequence[int | Fraction], count: int) -> list[Fraction]:
@@ -206,11 +157,12 @@ def _positions(bits: int) -> npt.NDArray[np.int64]:
 
 
 def _reach(
-    quotas: Sequence[Sequence[int]], lows: Sequence[int], limit: int
+    quotas: Sequence[Sequence[int]], lows: Sequence[int], limit: int, base: int = 1
 ) -> tuple[int, list[npt.NDArray[np.unsignedinteger[Any]]]]:
     """The totals <= limit all tiers reach (a bitset), and first[t][x]: the smallest a_t with
     which tiers t.. reach total x (above every amount if none), so x is reachable with a_t <= u
-    iff first[t][x] <= u.
+    iff first[t][x] <= u. With a base set (a bitset of totals reached elsewhere, such as other
+    segments of the pool), every total is the base's plus the tiers': the sum-set.
 
     The tiers advance in lockstep over the amounts, worst tier first at each amount: then
     P_{t+1}(a) is simply tier t+1's union so far, and memory is one bitset and one first table
@@ -231,7 +183,7 @@ def _reach(
             if quota > limit:
                 done[t] = True
                 continue
-            shifted = (unions[t + 1] if t + 1 < count else 1) << quota
+            shifted = (unions[t + 1] if t + 1 < count else base) << quota
             new = (shifted & mask if shifted.bit_length() > limit + 1 else shifted) & ~unions[t]
             if new:
                 unions[t] |= new
@@ -245,8 +197,10 @@ def _lexmin(
     lows: Sequence[int],
     first: Sequence[npt.NDArray[np.unsignedinteger[Any]]],
     total: int,
+    base: int = 1,
 ) -> tuple[int, ...]:
-    """The lexicographically smallest vector (best tier first) in the boxes with this total."""
+    """The lexicographically smallest vector (best tier first) in the boxes with this total, the
+    rest of the total in the base set that _reach was given."""
     amounts: list[int] = []
     rest = total
     for t, row in enumerate(quotas):
@@ -259,13 +213,13 @@ def _lexmin(
             # the last tier must land on the total; otherwise the worse tiers reach `left` with
             # a_{t+1} <= this amount
             last = t + 1 == len(quotas)
-            if left == 0 if last else bool(first[t + 1][left] <= lows[t] + i):
+            if (base >> left) & 1 if last else bool(first[t + 1][left] <= lows[t] + i):
                 amounts.append(lows[t] + i)
                 rest = left
                 break
         else:
             raise AssertionError(f"total {total} is not reachable in tier {t}")  # a bug, not input
-    if rest != 0:
+    if not (base >> rest) & 1:
         raise AssertionError(f"total {total} is not reachable")
     return tuple(amounts)
 
@@ -338,9 +292,10 @@ def _scale(tiers: Sequence[_Tier], entitlement: Sequence[Fraction], goal: int) -
     for tier, weight in zip(tiers, entitlement, strict=True):
         if weight == 0:
             continue
-        slope += weight * (tier.uncapped + sum(n for _, n in tier.capped))
-        for cap, n in tier.capped:
-            drops[cap / weight] = drops.get(cap / weight, Fraction(0)) + weight * n
+        slope += weight * (tier.uncapped + sum(k * n for _, k, n in tier.capped))
+        for cap, k, n in tier.capped:  # n min(k lam w, cap) stops growing at lam = cap / (k w)
+            point = Fraction(cap, k) / weight
+            drops[point] = drops.get(point, Fraction(0)) + weight * k * n
     lam, height = Fraction(0), Fraction(0)
     if goal == 0:
         return lam
@@ -406,6 +361,29 @@ def _closest(
     return _lexmin(found[0], found[1], found[2], total)
 
 
+def _option_problems(target: str, shape: str, entitlement: object, max_amount: int | None) -> list[str]:
+    """Every problem with the options both solvers share."""
+    problems = []
+    if max_amount is not None and (isinstance(max_amount, bool) or not isinstance(max_amount, int) or max_amount < 0):
+        problems.append(f"max_amount must be an int >= 0, got {max_amount!r}")
+    if target not in ("at_most", "nearest"):
+        problems.append(f"target must be 'at_most' or 'nearest', got {target!r}")
+    if shape not in ("flat", "entitlement"):
+        problems.append(f"shape must be 'flat' or 'entitlement', got {shape!r}")
+    if shape == "entitlement" and entitlement is None:
+        problems.append("shape 'entitlement' needs an entitlement per tier")
+    if shape == "flat" and entitlement is not None:
+        problems.append("entitlement is only used with shape 'entitlement'")
+    return problems
+
+
+def _check_options(target: str, shape: str, entitlement: object, max_amount: int | None) -> None:
+    """The options both solvers share, or the first problem with them as a TierAmountsError."""
+    problems = _option_problems(target, shape, entitlement, max_amount)
+    if problems:
+        raise TierAmountsError(problems[0])
+
+
 def solve_tier_amounts(
     tiers: Sequence[TierDemand],
     supply: int,
@@ -417,16 +395,7 @@ def solve_tier_amounts(
 ) -> TierAmounts:
     """The non-increasing per-tier amounts whose total is optimal for the target (see module)."""
     _non_negative_int("supply", supply)
-    if max_amount is not None:
-        _non_negative_int("max_amount", max_amount)
-    if target not in ("at_most", "nearest"):
-        raise TierAmountsError(f"target must be 'at_most' or 'nearest', got {target!r}")
-    if shape not in ("flat", "entitlement"):
-        raise TierAmountsError(f"shape must be 'flat' or 'entitlement', got {shape!r}")
-    if shape == "entitlement" and entitlement is None:
-        raise TierAmountsError("shape 'entitlement' needs an entitlement per tier")
-    if shape == "flat" and entitlement is not None:
-        raise TierAmountsError("entitlement is only used with shape 'entitlement'")
+    _check_options(target, shape, entitlement, max_amount)
     weights = _entitlement(entitlement, len(tiers)) if entitlement is not None else None
     demand = [_tier(i, t, max_amount) for i, t in enumerate(tiers)]
     if not demand:
@@ -446,3 +415,53 @@ def solve_tier_amounts(
         return TierAmounts(flat, total)
     lam = _scale(demand, weights, total)
     return TierAmounts(_closest(demand, [lam * w for w in weights], total, flat, max_amount), total)
+
+
+def _at_total(
+    demand: Sequence[_Tier], weights: Sequence[Fraction] | None, total: int, max_amount: int | None
+) -> tuple[int, ...] | None:
+    """The flat (weights None) or entitlement vector among those with exactly this total, or None."""
+    if not demand:
+        return () if total == 0 else None
+    capacity = _capacity(demand)
+    if capacity is not None and total > capacity:
+        return None
+    highs = _upper_bounds(demand, total)
+    lows = [0] * len(demand)
+    _check_size([high + 1 for high in highs], lows, total)
+    quotas = [tier.quotas(0, high) for tier, high in zip(demand, highs, strict=True)]
+    union, first = _reach(quotas, lows, total)
+    if not (union >> total) & 1:
+        return None
+    flat = _lexmin(quotas, lows, first, total)
+    if weights is None:
+        return flat
+    lam = _scale(demand, weights, total)
+    return _closest(demand, [lam * w for w in weights], total, flat, max_amount)
+
+
+def amounts_for_total(
+    tiers: Sequence[TierDemand],
+    total: int,
+    *,
+    shape: Shape = "flat",
+    entitlement: Sequence[int | Fraction] | None = None,
+    max_amount: int | None = None,
+) -> tuple[int, ...] | None:
+    """The amounts the shape picks among the vectors whose total is exactly `total`; None if none has it.
+
+    The segment solver asks this of the pool's tiers merged (one common amount a tier) once it
+    knows the pool's optimal total; the proof and the limits are solve_tier_amounts's."""
+    _non_negative_int("total", total)
+    _check_options("at_most", shape, entitlement, max_amount)
+    weights = _entitlement(entitlement, len(tiers)) if entitlement is not None else None
+    return _at_total([_tier(i, t, max_amount) for i, t in enumerate(tiers)], weights, total, max_amount)
+
+
+def ideal_amounts(
+    tiers: Sequence[TierDemand], entitlement: Sequence[int | Fraction], total: int, max_amount: int | None = None
+) -> list[Fraction]:
+    """lam * e_t for every tier: the entitlements scaled as the `entitlement` shape scales them for this total."""
+    weights = _entitlement(entitlement, len(tiers))
+    lam = _scale([_tier(i, t, max_amount) for i, t in enumerate(tiers)], weights, total)
+    return [lam * w for w in weights]
