@@ -50,16 +50,14 @@ from allocator.apportionment.tier_amounts import (
     _at_total,
     _capacity,
     _entitlement,
-    _lexmin,
     _option_problems,
     _overshoot,
     _pick,
-    _positions,
-    _reach,
     _scale,
     solve_tier_amounts,
 )
 from allocator.apportionment.tier_demand import TierAmountsError, TierDemand, _non_negative_int, _Tier, _tier
+from allocator.apportionment.tier_reach import lexmin, positions, reach
 
 SEARCH_WORK = 2**20  # work units (about a microsecond each): about a second on this project's machine
 FALLBACK_WORK = 2**19
@@ -222,15 +220,15 @@ def _windowed(pool: _Pool, common: dict[int, int], spread: int, shift: int, budg
         ladders.append((s, tiers, lows, quotas))
     bases = [1]
     for _, _, lows, quotas in ladders:
-        bases.append(_reach(quotas, lows, pool.total, bases[-1])[0])
+        bases.append(reach(quotas, lows, pool.total, bases[-1])[0])
     if not (bases[-1] >> pool.total) & 1:
         return None
     plan: dict[Cell, int] = {}
     rest = pool.total
     for index in range(len(ladders) - 1, -1, -1):
         s, tiers, lows, quotas = ladders[index]
-        first = _reach(quotas, lows, pool.total, bases[index])[1]
-        amounts = _lexmin(quotas, lows, first, rest, bases[index])
+        first = reach(quotas, lows, pool.total, bases[index])[1]
+        amounts = lexmin(quotas, lows, first, rest, bases[index])
         for t, low, values, a in zip(tiers, lows, quotas, amounts, strict=True):
             plan[s, t] = a
             rest -= values[a - low]
@@ -241,7 +239,7 @@ def _near(pool: _Pool, count: int) -> list[dict[int, int]]:
     """Common ladders (flat, one amount a tier) whose totals are the merged ladder's nearest to the total."""
     order = [t for t in range(len(pool.merged)) if active(pool.cells, t)]
     merged = [pool.merged[t] for t in order]
-    totals = _positions(LevelRun(merged, 1, 2 * pool.total + 1, pool.max_amount).reach).tolist()
+    totals = positions(LevelRun(merged, 1, 2 * pool.total + 1, pool.max_amount).reach).tolist()
     below = [x for x in totals if x <= pool.total][-count:]
     above = [x for x in totals if x > pool.total][:count]
     out = []

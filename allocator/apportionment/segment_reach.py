@@ -30,8 +30,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from allocator.apportionment.tier_amounts import STEP_LIMIT, TABLE_LIMIT, TierAmountsTooLarge, _positions
+from allocator.apportionment.tier_amounts import STEP_LIMIT, TABLE_LIMIT, TierAmountsTooLarge
 from allocator.apportionment.tier_demand import _Tier
+from allocator.apportionment.tier_reach import positions
 
 
 def _shift(bits: int, by: int, limit: int) -> int:
@@ -175,7 +176,7 @@ class LevelRun:
 def _bools(bits: int, upto: int) -> npt.NDArray[np.bool_]:
     """bits 0..upto as a boolean array."""
     out = np.zeros(upto + 1, dtype=bool)
-    where = _positions(bits & ((1 << (upto + 1)) - 1))
+    where = positions(bits & ((1 << (upto + 1)) - 1))
     out[where] = True
     return out
 

@@ -66,6 +66,7 @@ from allocator.apportionment.tier_demand import (
     _Tier,
     _tier,
 )
+from allocator.apportionment.tier_reach import lexmin, reach
 
 __all__ = [  # TierDemand and TierAmountsError live in tier_demand; they are imported from here too
     "STEP_LIMIT",
@@ -145,83 +146,6 @@ def total_for(tiers: Sequence[TierDemand], amounts: Sequence[int]) -> int:
     for i, amount in enumerate(amounts):
         _non_negative_int(f"amounts[{i}]", amount)
     return sum(_tier(i, t, None).quota(a) for i, (t, a) in enumerate(zip(tiers, amounts, strict=True)))
-
-
-def _positions(bits: int) -> npt.NDArray[np.int64]:
-    """The positions of the set bits of a non-negative int, ascending."""
-    words = np.frombuffer(bits.to_bytes((bits.bit_length() + 63) // 64 * 8, "little"), dtype="<u8")
-    nonzero = np.flatnonzero(words)  # scan 64 bits at a time, unpack only the words that matter
-    raw = words[nonzero].view(np.uint8).reshape(-1, 8)
-    rows, cols = np.nonzero(np.unpackbits(raw, axis=1, bitorder="little"))
-    return nonzero[rows] * 64 + cols
-
-
-def _reach(
-    quotas: Sequence[Sequence[int]], lows: Sequence[int], limit: int, base: int = 1
-) -> tuple[int, list[npt.NDArray[np.unsignedinteger[Any]]]]:
-    """The totals <= limit all tiers reach (a bitset), and first[t][x]: the smallest a_t with
-    which tiers t.. reach total x (above every amount if none), so x is reachable with a_t <= u
-    iff first[t][x] <= u. With a base set (a bitset of totals reached elsewhere, such as other
-    segments of the pool), every total is the base's plus the tiers': the sum-set.
-
-    The tiers advance in lockstep over the amounts, worst tier first at each amount: then
-    P_{t+1}(a) is simply tier t+1's union so far, and memory is one bitset and one first table
-    per tier, O(tiers * limit), whatever the number of amounts."""
-    count = len(quotas)
-    mask = (1 << (limit + 1)) - 1
-    never = max((low + len(row) for low, row in zip(lows, quotas, strict=True)), default=0)
-    dtype = np.min_scalar_type(never)
-    first = [np.full(limit + 1 if t else 0, never, dtype=dtype) for t in range(count)]
-    unions = [0] * count  # P_t(a): the totals tiers t.. reach with a_t <= the current amount
-    done = [False] * count  # a tier is done once its quota passes the limit (quotas only grow)
-    for amount in range(min(lows, default=0), never):
-        for t in reversed(range(count)):
-            i = amount - lows[t]
-            if done[t] or not 0 <= i < len(quotas[t]):
-                continue
-            quota = quotas[t][i]
-            if quota > limit:
-                done[t] = True
-                continue
-            shifted = (unions[t + 1] if t + 1 < count else base) << quota
-            new = (shifted & mask if shifted.bit_length() > limit + 1 else shifted) & ~unions[t]
-            if new:
-                unions[t] |= new
-                if t:
-                    first[t][_positions(new)] = amount
-    return unions[0], first
-
-
-def _lexmin(
-    quotas: Sequence[Sequence[int]],
-    lows: Sequence[int],
-    first: Sequence[npt.NDArray[np.unsignedinteger[Any]]],
-    total: int,
-    base: int = 1,
-) -> tuple[int, ...]:
-    """The lexicographically smallest vector (best tier first) in the boxes with this total, the
-    rest of the total in the base set that _reach was given."""
-    amounts: list[int] = []
-    rest = total
-    for t, row in enumerate(quotas):
-        # smallest-first already keeps a_t <= a_{t-1}; the bound only saves the scan
-        top = len(row) - 1 if not amounts else min(len(row) - 1, amounts[-1] - lows[t])
-        for i in range(top + 1):
-            left = rest - row[i]
-            if left < 0:
-                break
-            # the last tier must land on the total; otherwise the worse tiers reach `left` with
-            # a_{t+1} <= this amount
-            last = t + 1 == len(quotas)
-            if (base >> left) & 1 if last else bool(first[t + 1][left] <= lows[t] + i):
-                amounts.append(lows[t] + i)
-                rest = left
-                break
-        else:
-            raise AssertionError(f"total {total} is not reachable in tier {t}")  # a bug, not input
-    if not (base >> rest) & 1:
-        raise AssertionError(f"total {total} is not reachable")
-    return tuple(amounts)
 
 
 def _overshoot(tiers: Sequence[_Tier], supply: int) -> int:
@@ -327,7 +251,7 @@ def _closest(
             return None
         _check_size([high - low + 1 for low, high in zip(lows, highs, strict=True)], lows, total)
         quotas = [tier.quotas(lo, hi) for tier, lo, hi in zip(tiers, lows, highs, strict=True)]
-        union, first = _reach(quotas, lows, total)
+        union, first = reach(quotas, lows, total)
         return (quotas, lows, first) if (union >> total) & 1 else None
 
     worst = max(abs(a - x) for a, x in zip(flat, ideal, strict=True))  # feasible: flat itself
@@ -358,7 +282,7 @@ def _closest(
     found = run(candidates[low])
     if found is None:
         raise AssertionError("no feasible deviation found")  # a bug, not input
-    return _lexmin(found[0], found[1], found[2], total)
+    return lexmin(found[0], found[1], found[2], total)
 
 
 def _option_problems(target: str, shape: str, entitlement: object, max_amount: int | None) -> list[str]:
@@ -408,9 +332,9 @@ def solve_tier_amounts(
     lows = [0] * len(demand)
     _check_size([high + 1 for high in highs], lows, limit)
     quotas = [tier.quotas(0, high) for tier, high in zip(demand, highs, strict=True)]
-    union, first = _reach(quotas, lows, limit)
+    union, first = reach(quotas, lows, limit)
     total = _pick(union, supply, target)
-    flat = _lexmin(quotas, lows, first, total)
+    flat = lexmin(quotas, lows, first, total)
     if weights is None:
         return TierAmounts(flat, total)
     lam = _scale(demand, weights, total)
@@ -430,10 +354,10 @@ def _at_total(
     lows = [0] * len(demand)
     _check_size([high + 1 for high in highs], lows, total)
     quotas = [tier.quotas(0, high) for tier, high in zip(demand, highs, strict=True)]
-    union, first = _reach(quotas, lows, total)
+    union, first = reach(quotas, lows, total)
     if not (union >> total) & 1:
         return None
-    flat = _lexmin(quotas, lows, first, total)
+    flat = lexmin(quotas, lows, first, total)
     if weights is None:
         return flat
     lam = _scale(demand, weights, total)

@@ -165,7 +165,7 @@ def allocate_product(product: ProductRules, terms: ProductTerms, ctx: TieredClie
             q = _capped(ctx.per_cell(amounts) * factor, inside)
             e, k = q, np.ones(n, dtype=bool)
         else:
-            found = segment_amounts(ctx, product, terms, inside, pool, plan.labels, factor)
+            found = segment_amounts(ctx, product, terms, inside, pool, plan.labels, factor, notes)
             by_segment = {**(by_segment or {}), **found}
             per_client = _per_segment_cell(ctx, plan.labels, found)
             q = _capped(per_client * factor, inside)

@@ -103,8 +103,10 @@ def segment_amounts(
     pool: Pool,
     labels: pl.Series,
     factor: npt.NDArray[np.int64],
+    notes: list[str],
 ) -> dict[tuple[str, str, str], int]:
-    """One amount per (segment, ladder, tier) of one pool: the segment solver, ladder by ladder."""
+    """One amount per (segment, ladder, tier) of one pool: the segment solver, ladder by ladder.
+    A spread or a tie-break the bounded search could not prove smallest is said in `notes`."""
     from allocator.apportionment.segment_amounts import SegmentDemand, solve_segment_amounts
 
     spec = product.spec
@@ -128,4 +130,8 @@ def segment_amounts(
             raise TooLargeError(f"product {spec.id}, pool {pool.name}, ladder {lad}: {exc}") from None
         for s in segments:
             amounts.update({(s, lad, t): a for t, a in zip(window, result.amounts[s], strict=True)})
+        if len(segments) > 1:
+            proof = "proven smallest" if result.spread_proven else "the smallest found, not proven"
+            shape = "" if result.shape_proven else "; the tie-break among such plans is not proven"
+            notes.append(f"pool {pool.name}, ladder {lad}: spread {result.spread} between segments ({proof}{shape})")
     return amounts

@@ -91,9 +91,16 @@ def plan_segments(
             shares = [Fraction(int(m.sum())) for m in masks]
         else:
             shares = [Fraction(int(orders[m].sum())) for m in masks]
+    if not names:  # `all` segments and no client in any of them: the supply stays whole, and is said to
+        return SegmentPlan(
+            labels,
+            chosen,
+            (Pool("none", chosen, supply),),
+            (f"no client is in a segment: the {supply} units are left",) if supply else (),
+        )
     if not any(shares):
         shares = [Fraction(1)] * len(names)  # no client orders anything: equal shares, nothing is lost
-    split = apportion(shares, supply, method="hamilton") if names else []
+    split = apportion(shares, supply, method="hamilton")
     pools = tuple(Pool(n, m, s) for n, m, s in zip(names, masks, split, strict=True))
     notes = tuple(
         f"pool {p.name}: no client, its {p.supply} units are left" for p in pools if p.supply and not p.members.any()
