@@ -74,7 +74,7 @@ def _check(
     if kind == "scenario":
         s = load_scenario(f, known=known)
         assert s.clients is not None
-        shown = display_path(s.snapshot)
+        shown = s.clients.display or display_path(s.snapshot)
         n = len(s.variants) - 1
         lines = [f"{display_path(f)}: ok (scenario '{s.spec.name}': {n} variants, snapshot checked)"]
         lines.extend(w.render(shown) for w in s.clients.warnings)

@@ -67,6 +67,7 @@ class Snapshot(NamedTuple):
     clients: pl.DataFrame
     warnings: tuple[SnapshotWarning, ...]
     sha256: str = ""
+    display: str = ""  # the file as messages name it (with the sheet, when one was named)
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,7 @@ def check_snapshot(parsed: ParsedSnapshot, columns: Mapping[str, Column]) -> Sna
     if frame.height == 0:
         raise SnapshotError(f"{display}: no client rows")
     checked = _check(frame, rows, display, columns, ids)
-    return checked._replace(sha256=parsed.sha256)
+    return checked._replace(sha256=parsed.sha256, display=parsed.display)
 
 
 # --- the file ---------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ Several ladders share the supply by `ladder_split` (largest remainder) and are s
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -14,6 +15,7 @@ import polars as pl
 
 from allocator.apportionment.arrays import unique_rows
 from allocator.apportionment.methods import apportion
+from allocator.apportionment.segment_amounts import SegmentDemand, solve_segment_amounts
 from allocator.apportionment.tier_amounts import TierAmountsTooLarge, TierDemand, solve_tier_amounts
 from allocator.errors import TooLargeError
 from allocator.inputs.product_rules import ProductRules
@@ -61,9 +63,12 @@ def _ladder_shares(ctx: TieredClients, product: ProductRules, available: int) ->
     return list(zip(present, shares, strict=True))
 
 
-def _entitlement(product: ProductRules, terms: ProductTerms, ladder: str) -> list[int] | None:
-    ent = terms.entitlement[ladder] if terms.entitlement and product.spec.shape == "entitlement" else None
-    return [ent[t] for t in product.window[ladder]] if ent else None
+def _options(product: ProductRules, terms: ProductTerms, ladder: str) -> dict[str, Any]:
+    """What both solvers are told besides the demand and the supply: target, shape, entitlement, cap."""
+    spec = product.spec
+    ent = terms.entitlement[ladder] if terms.entitlement and spec.shape == "entitlement" else None
+    entitlement = [ent[t] for t in product.window[ladder]] if ent else None
+    return {"target": spec.target, "shape": spec.shape, "entitlement": entitlement, "max_amount": spec.max_per_client}
 
 
 def tier_amounts(
@@ -82,12 +87,7 @@ def tier_amounts(
         window = product.window[lad]
         try:
             result = solve_tier_amounts(
-                [demand(t, hist.get((lad, t), {})) for t in window],
-                share,
-                target=spec.target,
-                shape=spec.shape,
-                entitlement=_entitlement(product, terms, lad),
-                max_amount=spec.max_per_client,
+                [demand(t, hist.get((lad, t), {})) for t in window], share, **_options(product, terms, lad)
             )
         except TierAmountsTooLarge as exc:
             raise TooLargeError(f"product {spec.id}, ladder {lad}: {exc}") from None
@@ -107,8 +107,6 @@ def segment_amounts(
 ) -> dict[tuple[str, str, str], int]:
     """One amount per (segment, ladder, tier) of one pool: the segment solver, ladder by ladder.
     A spread or a tie-break the bounded search could not prove smallest is said in `notes`."""
-    from allocator.apportionment.segment_amounts import SegmentDemand, solve_segment_amounts
-
     spec = product.spec
     names = labels.to_numpy()
     segments = sorted(set(names[pool.members].tolist()))
@@ -118,14 +116,7 @@ def segment_amounts(
         window = product.window[lad]
         demands = [SegmentDemand(s, [demand(t, hists[s].get((lad, t), {})) for t in window]) for s in segments]
         try:
-            result = solve_segment_amounts(
-                demands,
-                share,
-                target=spec.target,
-                shape=spec.shape,
-                entitlement=_entitlement(product, terms, lad),
-                max_amount=spec.max_per_client,
-            )
+            result = solve_segment_amounts(demands, share, **_options(product, terms, lad))
         except TierAmountsTooLarge as exc:
             raise TooLargeError(f"product {spec.id}, pool {pool.name}, ladder {lad}: {exc}") from None
         for s in segments:

@@ -98,7 +98,7 @@ def run(
         summary = summarize(products, clients, scenario.allocation.not_allocated)
         variants.append(VariantResult(name, products, summary, tier_amounts_table(products, clients), own_tiers))
     timings["allocate"] = time.perf_counter() - t2
-    shown = display_path(scenario.snapshot)
+    shown = scenario.clients.display or display_path(scenario.snapshot)
     warnings = tuple(w.render(shown) for w in scenario.clients.warnings)
     return RunResult(scenario, table, tiers, variants, timings, filled, warnings)
 
