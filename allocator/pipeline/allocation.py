@@ -170,6 +170,9 @@ def allocate_product(product: ProductRules, terms: ProductTerms, ctx: TieredClie
             per_client = _per_segment_cell(ctx, plan.labels, found)
             q = _capped(per_client * factor, inside)
             e, k = q, np.ones(n, dtype=bool)
+        if plan is None:  # one pool of every client
+            quota, entitled, known = q, e, k
+            continue
         quota = np.where(pool.members, q, quota)
         entitled = np.where(pool.members, e, entitled)
         known = np.where(pool.members, k, known)

@@ -38,7 +38,7 @@ def summarize(
     rows: list[dict[str, Any]] = []
     for res in results:
         codes, keys, inside = _groups(res, ctx)
-        rows += _tier_rows(res, codes[inside], keys, inside)
+        rows += _tier_rows(res, codes if inside.all() else codes[inside], keys, inside)
         if res.in_segments is not None:
             rows.append(_outside_line(res, ~res.in_segments))
         if res.reserve:
@@ -61,7 +61,7 @@ def summarize(
 def _tier_rows(
     res: ProductResult, codes: np.ndarray, keys: list[tuple[str, str, str]], inside: np.ndarray
 ) -> list[dict[str, Any]]:
-    cols = res.columns.filter(pl.Series(inside))
+    cols = res.columns if inside.all() else res.columns.filter(pl.Series(inside))
     groups = len(keys)
     clients = np.bincount(codes, minlength=groups)
     quota = cols["quota"].to_numpy()
