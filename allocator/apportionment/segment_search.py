@@ -37,6 +37,7 @@ import numpy as np
 import numpy.typing as npt
 
 from allocator.apportionment.segment_bounds import Bounds, Cell, Cells, active, bounds, own_bounds
+from allocator.apportionment.tier_reach import smallest_deviation
 
 GRID_BYTES = 2**27  # the largest grid of one base m: (spread + 1) ** cells bitsets
 
@@ -332,30 +333,4 @@ def closest(
         found = Search(cells, total, spread, box, budget)
         return found if found.tables is not None else None
 
-    ceiling = math.ceil(upper)
-    failed, step = -1, 1
-    while True:
-        probe = min(failed + step, ceiling)
-        if probe == ceiling or run(Fraction(probe)) is not None:
-            break
-        failed, step = probe, step * 2
-    while probe - failed > 1:
-        mid = (failed + probe) // 2
-        if run(Fraction(mid)) is not None:
-            probe = mid
-        else:
-            failed = mid
-    fractions = {x - math.floor(x) for x in ideal} - {Fraction(0)}
-    values = {Fraction(probe)} | {probe - 1 + phi for phi in fractions} | {probe - phi for phi in fractions}
-    candidates = sorted(c for c in values if probe - 1 < c <= probe and c >= 0)
-    low, high = 0, len(candidates) - 1
-    while low < high:
-        mid = (low + high) // 2
-        if run(candidates[mid]) is not None:
-            high = mid
-        else:
-            low = mid + 1
-    found = run(candidates[low])
-    if found is None:
-        raise AssertionError("no feasible deviation found")  # a bug, not input
-    return found
+    return smallest_deviation(run, math.ceil(upper), ideal)

@@ -66,7 +66,7 @@ from allocator.apportionment.tier_demand import (
     _Tier,
     _tier,
 )
-from allocator.apportionment.tier_reach import lexmin, reach
+from allocator.apportionment.tier_reach import lexmin, reach, smallest_deviation
 
 __all__ = [  # TierDemand and TierAmountsError live in tier_demand; they are imported from here too
     "STEP_LIMIT",
@@ -255,33 +255,7 @@ def _closest(
         return (quotas, lows, first) if (union >> total) & 1 else None
 
     worst = max(abs(a - x) for a, x in zip(flat, ideal, strict=True))  # feasible: flat itself
-    ceiling = math.ceil(worst)
-    failed, step = -1, 1
-    while True:  # gallop to the smallest feasible integer
-        probe = min(failed + step, ceiling)
-        if probe == ceiling or run(Fraction(probe)) is not None:
-            break
-        failed, step = probe, step * 2
-    while probe - failed > 1:
-        mid = (failed + probe) // 2
-        if run(Fraction(mid)) is not None:
-            probe = mid
-        else:
-            failed = mid
-    # the optimum lies in (probe - 1, probe]; there |a - x| is probe - 1 + frac(x) or probe - frac(x)
-    fractions = {x - math.floor(x) for x in ideal} - {Fraction(0)}
-    values = {Fraction(probe)} | {probe - 1 + phi for phi in fractions} | {probe - phi for phi in fractions}
-    candidates = sorted(c for c in values if probe - 1 < c <= probe and c >= 0)
-    low, high = 0, len(candidates) - 1
-    while low < high:
-        mid = (low + high) // 2
-        if run(candidates[mid]) is not None:
-            high = mid
-        else:
-            low = mid + 1
-    found = run(candidates[low])
-    if found is None:
-        raise AssertionError("no feasible deviation found")  # a bug, not input
+    found = smallest_deviation(run, math.ceil(worst), ideal)
     return lexmin(found[0], found[1], found[2], total)
 
 

@@ -3,8 +3,10 @@ lexicographically smallest amounts for one of them (the proof behind `tier_amoun
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import math
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -85,3 +87,39 @@ def lexmin(
     if not (base >> rest) & 1:
         raise AssertionError(f"total {total} is not reachable")
     return tuple(amounts)
+
+
+Found = TypeVar("Found")
+
+
+def smallest_deviation(run: Callable[[Fraction], Found | None], ceiling: int, ideal: Sequence[Fraction]) -> Found:
+    """The result of `run` at the smallest deviation it accepts (run is monotone: a deviation
+    that works keeps working when larger; `ceiling` works). Gallop and bisect over the integers,
+    then over the only values the optimum can take in (probe - 1, probe]: there |a - x| is
+    probe - 1 + frac(x) or probe - frac(x) for an ideal x."""
+    failed, step = -1, 1
+    while True:  # gallop to the smallest feasible integer
+        probe = min(failed + step, ceiling)
+        if probe == ceiling or run(Fraction(probe)) is not None:
+            break
+        failed, step = probe, step * 2
+    while probe - failed > 1:
+        mid = (failed + probe) // 2
+        if run(Fraction(mid)) is not None:
+            probe = mid
+        else:
+            failed = mid
+    fractions = {x - math.floor(x) for x in ideal} - {Fraction(0)}
+    values = {Fraction(probe)} | {probe - 1 + phi for phi in fractions} | {probe - phi for phi in fractions}
+    candidates = sorted(c for c in values if probe - 1 < c <= probe and c >= 0)
+    low, high = 0, len(candidates) - 1
+    while low < high:
+        mid = (low + high) // 2
+        if run(candidates[mid]) is not None:
+            high = mid
+        else:
+            low = mid + 1
+    found = run(candidates[low])
+    if found is None:
+        raise AssertionError("no feasible deviation found")  # a bug, not input
+    return found
