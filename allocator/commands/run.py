@@ -85,7 +85,9 @@ def print_run(result: RunResult, target: Path) -> None:
     if base.tier_amounts is not None and not any(p.segment_amounts for p in base.products):
         items.append(_amounts_table(base))
     elif base.tier_amounts is not None:
-        items += [_amounts_table(base, without_segments=True), _segmented_table(base)]
+        if any(p.tier_amounts is not None for p in base.products):  # some tier_amounts product has no segments
+            items.append(_amounts_table(base, without_segments=True))
+        items.append(_segmented_table(base))
     if skipped:
         items.append(_skipped_table(skipped))
     if len(result.variants) > 1:

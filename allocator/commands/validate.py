@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from allocator.engine.analysis import analyse
-from allocator.errors import AllocatorError, RuleFileError
+from allocator.errors import AllocatorError, RuleFileError, SheetError
 from allocator.escape import terminal, terminal_lines
 from allocator.inputs.allocation_rules import compile_allocation
 from allocator.inputs.models import AllocationFile, TieringFile
@@ -75,8 +75,16 @@ def _check(
         s = load_scenario(f, known=known)
         assert s.clients is not None
         shown = s.clients.display or display_path(s.snapshot)
+        if s.manual.problems:
+            raise SheetError("\n".join(s.manual.problems))
         n = len(s.variants) - 1
-        lines = [f"{display_path(f)}: ok (scenario '{s.spec.name}': {n} variants, snapshot checked)"]
+        hand = ""
+        if s.manual.assignments or s.manual.locks:
+            hand = (
+                f", {len(s.manual.assignments)} assignments and {len(s.manual.locks)} locks read"
+                " (budgets and caps are checked when it runs)"
+            )
+        lines = [f"{display_path(f)}: ok (scenario '{s.spec.name}': {n} variants, snapshot checked{hand})"]
         lines.extend(w.render(shown) for w in s.clients.warnings)
         return lines, len(s.clients.warnings)
     checked_model(source, TieringFile, "tiering")  # raises: the kind is missing or unknown

@@ -21,7 +21,7 @@ from allocator.inputs.plan_sheets import NotAllocated
 from allocator.inputs.product_rules import AllocationRules, Eligibility, ProductRules, window_tiers
 from allocator.inputs.rule_files import Loaded, raise_problems, read_model
 from allocator.inputs.safe_yaml import Document, PathT, Problem
-from allocator.inputs.segment_rules import Scaling, check_segments, compile_multipliers
+from allocator.inputs.segment_rules import SEPARATOR, Scaling, check_segments, compile_multipliers
 from allocator.inputs.tiering_rules import TieringRules, as_list, as_mapping, check_fields, field_kind
 
 _POLICY_KEYS = {
@@ -228,6 +228,49 @@ def _check_reserve(doc: Document, raw: dict[str, Any], path: PathT, problems: li
     if isinstance(amount, int) and isinstance(supply, int) and amount > supply:
         msg = f"reserve amount {amount} is above the supply {supply}"
         problems.append(doc.problem((*path, "reserve", "amount"), msg))
+    if isinstance(reserve, dict):
+        problems.extend(reserve_owner_problems(doc, reserve, raw.get("segments"), (*path, "reserve")))
+
+
+def reserve_owner_problems(doc: Document, reserve: dict[str, Any], segments: Any, path: PathT) -> list[Problem]:
+    """Who holds a reserve: exactly one of owner, owners, by_segment; by_segment names the pools of
+    the product's segments (the values its weights name, or its chosen segments)."""
+    given = [k for k in ("owner", "owners", "by_segment") if k in reserve]
+    if len(given) != 1:
+        listed = " and ".join(f"'{k}'" for k in given)
+        why = f"it gives {listed}" if given else "it gives none"
+        msg = f"say who holds the reserve with exactly one of 'owner', 'owners' or 'by_segment'; {why}"
+        return [doc.problem(path, msg)]
+    by_segment = reserve.get("by_segment")
+    if not isinstance(by_segment, dict):
+        return []
+    pools = _pool_names(segments)
+    if pools is None:
+        msg = "by_segment needs the product's segments to have weights (one pool per segment or per weighted value)"
+        return [doc.problem((*path, "by_segment"), msg)]
+    problems = []
+    for name in by_segment:
+        if pools and name not in pools:
+            msg = f"'{name}' is not a pool of the product's segments{did_you_mean(str(name), pools)}"
+            problems.append(doc.problem((*path, "by_segment", str(name)), msg, key=True))
+    missing = [p for p in pools if p not in by_segment]
+    if missing:
+        problems.append(doc.problem((*path, "by_segment"), f"no owner for the pools {', '.join(missing)}"))
+    return problems
+
+
+def _pool_names(segments: Any) -> list[str] | None:
+    """The pools a segmented product's supply is split into, by name ([] when they are known only
+    once the snapshot is read, `values: all`); None when it has one pool only."""
+    if not isinstance(segments, dict) or segments.get("weights") is None:
+        return None
+    weights = segments["weights"]
+    if isinstance(weights, dict):
+        return [str(k) for k in weights]
+    values = segments.get("values", "all")
+    if not isinstance(values, list):
+        return []
+    return [v if isinstance(v, str) else SEPARATOR.join(map(str, v)) for v in values]
 
 
 def resolve_table(
@@ -303,5 +346,3 @@ def _out_of_range(value: float) -> str | None:
 
 def _fmt(x: Fraction) -> str:
     return str(x.numerator) if x.denominator == 1 else str(float(x))
-
-

@@ -88,10 +88,26 @@ class TieringFile(Strict):
     moves: Moves = Moves()
 
 
+OwnerName = Annotated[str, Field(min_length=1, max_length=100)]
+OwnerShare = Annotated[float, Field(gt=0, le=MAX_QUANTITY, allow_inf_nan=False)]
+
+
 class Reserve(Strict):
+    """Units held back from the policy for people to hand out: a share of the supply or an amount.
+
+    Who holds them, one of: `owner` (one label, the whole reserve); `owners` (the managers'
+    budgets as shares of the reserve, {zhang: 0.5, li: 0.5}, split in whole units that add up
+    exactly); `by_segment` (each segment pool's part of the reserve goes to its manager,
+    {城网: zhang, 农网: li}). `unassigned`: budget units no assignment hands out are kept
+    (`keep`, the default: held, reported per owner) or given back to the product's policy
+    (`release`)."""
+
     share: float | None = Field(default=None, ge=0, lt=1, allow_inf_nan=False)
     amount: int | None = Field(default=None, ge=0, le=MAX_QUANTITY)
-    owner: str = Field(min_length=1)
+    owner: OwnerName | None = None
+    owners: dict[OwnerName, OwnerShare] | None = Field(default=None, min_length=1, max_length=1000)
+    by_segment: dict[str, OwnerName] | None = Field(default=None, min_length=1, max_length=1000)
+    unassigned: Literal["keep", "release"] = "keep"
 
 
 class EligibilityRule(Strict):
@@ -178,7 +194,8 @@ class Plans(Strict):
     sheet: str | None = None
     columns: PlanColumns
     methods: dict[str, dict[str, Any]] = Field(
-        min_length=1, description="Method name in the sheet to product settings, like {按档位投放: {policy: tier_amounts}}"
+        min_length=1,
+        description="Method name in the sheet to product settings, like {按档位投放: {policy: tier_amounts}}",
     )
     segment_fields: dict[str, list[str]] = Field(
         default={}, description="Segment kind in the sheet to snapshot fields, like {档位+区县: [district]}"
@@ -188,7 +205,8 @@ class Plans(Strict):
     )
     everywhere: list[str] = Field(default=["全市"], description="Area words meaning every client")
     weights: dict[str, dict[str, Share]] = Field(
-        default={}, description="Field to shares, used when two or more of its values are chosen, like {market_type: {城网: 4, 农网: 6}}"
+        default={},
+        description="Field to shares, used when two or more of its values are chosen, like {market_type: {城网: 4, 农网: 6}}",
     )
     remarks: dict[str, list[Multiplier]] = Field(
         default={}, description="Remark text to the multipliers it means, like {两周一访上浮100%: [...]}"
@@ -236,6 +254,16 @@ class SnapshotSpec(Strict):
     id_column: str = "client_id"
 
 
+class LockSpec(Strict):
+    """One client's quota of one product, fixed by a person: who, and why."""
+
+    client_id: str = Field(min_length=1)
+    product: str = Field(min_length=1)
+    quota: Quantity
+    reason: str = Field(min_length=1, max_length=2000)
+    by: str = Field(min_length=1, max_length=100)
+
+
 class ScenarioFile(Strict):
     kind: Literal["scenario"]
     version: Version
@@ -248,6 +276,12 @@ class ScenarioFile(Strict):
     seed: int = Field(default=0, ge=INT64_MIN, le=INT64_MAX)
     supply: dict[str, Quantity] = Field(default={}, description="Product id to supply, like {zhonghua-soft: 900}")
     variants: list[Variant] = []
+    assignments: str | None = Field(
+        default=None, description="CSV or xlsx file: owner, client_id, product, units, reason"
+    )
+    locks: str | list[LockSpec] | None = Field(
+        default=None, description="CSV or xlsx file (client_id, product, quota, reason, by), or a list of locks"
+    )
 
 
 MODELS: dict[str, type[Strict]] = {

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import itertools
-import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,9 +19,8 @@ from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
-from allocator.errors import SheetError, SnapshotError
 from allocator.inputs.conditions import did_you_mean, limited_suggestions
-from allocator.inputs.csv_reading import more_rows, read_csv_text
+from allocator.inputs.csv_reading import more_rows
 from allocator.inputs.models import MAX_QUANTITY, FieldSpec, Plans, Product
 from allocator.inputs.plan_text import (
     blank,
@@ -32,7 +30,7 @@ from allocator.inputs.plan_text import (
     split_area,
     trailing_groups,
 )
-from allocator.inputs.reading import file_problem, kind_problem, os_problem
+from allocator.inputs.sheet_files import Kind, read_sheet
 from allocator.inputs.sheets import SheetTable
 
 MAX_PLAN_BYTES = 20_000_000  # a CSV plan sheet; a year of weekly plans is far below this
@@ -68,49 +66,7 @@ class PlanProducts(NamedTuple):
 
 def read_plan_sheet(path: Path, display: str, sheet: str | None) -> SheetTable:
     """The cells of a plan sheet: .xlsx (its first sheet, or `sheet`) or a UTF-8 .csv file."""
-    suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        from allocator.inputs.xlsx import read_xlsx  # openpyxl is loaded only when a sheet is read
-
-        return read_xlsx(path, display, sheet)
-    if suffix != ".csv":
-        hint = "; save it as .xlsx (Excel 2007 or later)" if suffix == ".xls" else ""
-        raise SheetError(f"{display}: unknown plan sheet format '{suffix}'; use .xlsx or .csv{hint}")
-    if sheet is not None:
-        raise SheetError(f"{display}: a CSV file has no sheets, but plans.sheet is '{shown(sheet)}'; remove it")
-    raw = _read_bytes(path, display)
-    if not raw.removeprefix(b"\xef\xbb\xbf").strip():
-        raise SheetError(f"{display}: the file is empty; expected a header row and one row per plan")
-    try:
-        header, frame = read_csv_text(raw, display)
-    except SnapshotError as exc:  # the CSV reader is the snapshots' one; here its error is a sheet's
-        raise SheetError(str(exc)) from None
-    rows = [(n, ["" if c is None else str(c) for c in cells]) for n, cells in enumerate(frame.iter_rows(), 2)]
-    # Blank rows are skipped; their numbers are not reused.
-    return SheetTable(display, header, [(n, cells) for n, cells in rows if any(c.strip() for c in cells)])
-
-
-def _read_bytes(path: Path, display: str) -> bytes:
-    """At most MAX_PLAN_BYTES of a regular file, opened without blocking (a FIFO never hangs)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except (OSError, ValueError) as exc:
-        raise SheetError(f"{display}: {file_problem(path) or os_problem(exc)}") from None
-    raw = b""
-    try:
-        why = kind_problem(os.fstat(fd).st_mode)
-        if why is None:
-            with os.fdopen(os.dup(fd), "rb") as f:
-                raw = f.read(MAX_PLAN_BYTES + 1)
-    except OSError as exc:
-        why = os_problem(exc)
-    finally:
-        os.close(fd)
-    if why:
-        raise SheetError(f"{display}: {why}")
-    if len(raw) > MAX_PLAN_BYTES:
-        raise SheetError(f"{display}: the file has more than {MAX_PLAN_BYTES} bytes; plan sheets are limited to that")
-    return raw
+    return read_sheet(path, display, sheet, Kind("plan sheet", "plans.sheet", "one row per plan", MAX_PLAN_BYTES))
 
 
 @dataclass(frozen=True)

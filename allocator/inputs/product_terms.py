@@ -18,7 +18,8 @@ class ProductTerms:
     entitlement: dict[str, dict[str, int]] | None
     reserve_share: Fraction | None
     reserve_amount: int | None
-    reserve_owner: str | None
+    reserve_owner: str | None  # who holds it, as a label: the owner, or the owners' names
+    reserve_spec: Reserve | None = None  # the reserve as written: its owners' budgets
 
 
 def terms_of(product: ProductRules) -> ProductTerms:
@@ -33,8 +34,18 @@ def with_reserve(terms: ProductTerms, reserve: Reserve | None) -> ProductTerms:
         terms,
         reserve_share=Fraction(str(reserve.share)) if reserve and reserve.share is not None else None,
         reserve_amount=reserve.amount if reserve else None,
-        reserve_owner=reserve.owner if reserve else None,
+        reserve_owner=owner_label(reserve) if reserve else None,
+        reserve_spec=reserve,
     )
+
+
+def owner_label(reserve: Reserve) -> str:
+    """Who holds a reserve, for a summary line: its owner, or its owners' names in file order."""
+    if reserve.owners is not None:
+        return ", ".join(reserve.owners)
+    if reserve.by_segment is not None:
+        return ", ".join(dict.fromkeys(reserve.by_segment.values()))
+    return reserve.owner or ""
 
 
 def reserve_of(terms: ProductTerms) -> int:
@@ -44,3 +55,14 @@ def reserve_of(terms: ProductTerms) -> int:
     if terms.reserve_share is not None:
         return int(terms.reserve_share * terms.supply)
     return 0
+
+
+def owners_of(reserve: Reserve | None) -> list[str]:
+    """Everyone who holds a budget of a reserve, in file order."""
+    if reserve is None:
+        return []
+    if reserve.owners is not None:
+        return list(reserve.owners)
+    if reserve.by_segment is not None:
+        return list(dict.fromkeys(reserve.by_segment.values()))
+    return [reserve.owner] if reserve.owner else []

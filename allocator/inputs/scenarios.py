@@ -10,9 +10,16 @@ from pathlib import Path
 from typing import Any
 
 from allocator.errors import RuleFileError
-from allocator.inputs.allocation_rules import compile_allocation, load_allocation, resolve_table
+from allocator.inputs.allocation_rules import (
+    compile_allocation,
+    load_allocation,
+    reserve_owner_problems,
+    resolve_table,
+)
 from allocator.inputs.conditions import did_you_mean, limited_suggestions
 from allocator.inputs.folder_names import folder_clashes
+from allocator.inputs.manual import Assignment, Known, Lock, Manual
+from allocator.inputs.manual_files import ManualFiles, read_manual
 from allocator.inputs.models import (
     MAX_QUANTITY,
     AllocationFile,
@@ -24,7 +31,7 @@ from allocator.inputs.models import (
 )
 from allocator.inputs.periods import PeriodError, parse_period
 from allocator.inputs.product_rules import AllocationRules
-from allocator.inputs.product_terms import ProductTerms, terms_of, with_reserve
+from allocator.inputs.product_terms import ProductTerms, owners_of, terms_of, with_reserve
 from allocator.inputs.reading import file_problem
 from allocator.inputs.rule_files import (
     Loaded,
@@ -56,6 +63,15 @@ class Scenario:
     variant_tiering: dict[str, TieringRules] = field(default_factory=dict)  # variants with thresholds
     clients: Snapshot | None = None  # the checked snapshot; None only when loaded without it
     sources: Sources = field(default_factory=dict, compare=False, repr=False)  # its YAML files as parsed
+    manual: Manual = field(default_factory=Manual)  # managers' assignments and locked quotas
+
+    @property
+    def assignments(self) -> tuple[Assignment, ...]:
+        return self.manual.assignments
+
+    @property
+    def locks(self) -> tuple[Lock, ...]:
+        return self.manual.locks
 
     def columns(self) -> dict[str, Column]:
         """The snapshot columns the rules read, with their checks."""
@@ -96,11 +112,14 @@ def load_scenario(
     read_clients: bool = True,
     progress: Callable[[str], None] | None = None,
     known: Sources | None = None,
+    assignments: Path | None = None,
+    locks: Path | None = None,
 ) -> Scenario:
     """Read a scenario and everything it names, each file once: the rule files and (unless
-    `read_clients` is false) the snapshot, checked against the rules. Raise one error listing
-    every problem found. `progress` is told when the snapshot is read (the long part); files in
-    `known` were parsed earlier in the same command and are not read again."""
+    `read_clients` is false) the snapshot, checked against the rules, and the assignments and
+    locks against both. Raise one error listing every problem found. `progress` is told when the
+    snapshot is read (the long part); files in `known` were parsed earlier in the same command
+    and are not read again. `assignments` and `locks` replace the files the scenario names."""
     sources: Sources = dict(known or {})
     loaded = checked_model(_read(path, sources), ScenarioFile, "scenario")
     spec, paths = _checked_spec(loaded)
@@ -127,9 +146,22 @@ def load_scenario(
         parsed = parse_snapshot(snapshot, display_path(snapshot), sheet=written.sheet, id_column=written.id_column)
         clients = check_snapshot(parsed, snapshot_columns(tiering, allocation))
     mine = {p.resolve(): sources[p.resolve()] for p in (path, paths["tiering"], paths["allocation"])}
+    manual = Manual()
+    if clients is not None:
+        given = ManualFiles(assignments or paths.get("assignments"), locks or paths.get("locks"))
+        manual = read_manual(doc, spec, given, _known(variants, clients))
     return Scenario(
-        doc.file, loaded.sha256, spec, snapshot, tiering, allocation, variants, variant_tiering, clients, mine
+        doc.file, loaded.sha256, spec, snapshot, tiering, allocation, variants, variant_tiering, clients, mine, manual
     )
+
+
+def _known(variants: Mapping[str, Mapping[str, ProductTerms]], clients: Snapshot) -> Known:
+    """The names assignments and locks may use: each product's owners (base or any variant), the clients."""
+    owners: dict[str, set[str]] = {}
+    for terms in variants.values():
+        for pid, t in terms.items():
+            owners.setdefault(pid, set()).update(owners_of(t.reserve_spec))
+    return Known({pid: frozenset(o) for pid, o in owners.items()}, frozenset(clients.clients[ID].to_list()))
 
 
 def snapshot_spec(spec: ScenarioFile) -> SnapshotSpec:
@@ -150,7 +182,7 @@ def _checked_spec(loaded: Loaded[ScenarioFile]) -> tuple[ScenarioFile, dict[str,
     doc, problems = loaded.doc, list(loaded.problems)
     base = Path(loaded.path).parent
     paths: dict[str, Path] = {}
-    for key in ("snapshot", "tiering", "allocation"):
+    for key in ("snapshot", "tiering", "allocation", "assignments", "locks"):
         value = doc.data.get(key)
         at: tuple[str, ...] = (key,)
         if key == "snapshot" and isinstance(value, dict):  # {path: ..., sheet: ..., id_column: ...}
@@ -271,6 +303,7 @@ def _variants(
     problems: list[Problem] = []
     products = {p.id: p for p in allocation.products}
     base = {pid: terms_of(p) for pid, p in products.items()}
+    segments_of = {pid: p.spec.segments.model_dump() if p.spec.segments else None for pid, p in products.items()}
     for pid, supply in spec.supply.items():
         if pid not in products:
             problems.append(doc.problem(("supply", pid), _unknown(pid, products), key=True))
@@ -281,7 +314,7 @@ def _variants(
         if variant.name in out:
             problems.append(doc.problem(("variants", i, "name"), f"variant name '{variant.name}' is used twice"))
             continue
-        out[variant.name] = _apply(doc, i, variant, base, tiering, problems)
+        out[variant.name] = _apply(doc, i, variant, base, (tiering, segments_of), problems)
     index = {v.name: i for i, v in enumerate(spec.variants)}
     for earlier, later, folder in folder_clashes(v.name for v in spec.variants):
         if earlier == later:  # reported above as a name used twice
@@ -301,9 +334,10 @@ def _apply(
     i: int,
     variant: Variant,
     base: dict[str, ProductTerms],
-    tiering: TieringRules,
+    rules: tuple[TieringRules, Mapping[str, dict[str, Any] | None]],
     problems: list[Problem],
 ) -> dict[str, ProductTerms]:
+    tiering, segments_of = rules
     terms = dict(base)
     for key in ("supply", "supply_factor", "per_client", "rounding", "reserve"):
         for pid in getattr(variant, key):
@@ -326,6 +360,10 @@ def _apply(
             if table is not None:
                 s = replace(s, entitlement={lad: {t: int(v) for t, v in row.items()} for lad, row in table.items()})
         if pid in variant.reserve:
+            given = doc.get(("variants", i, "reserve", pid))
+            if isinstance(given, dict):
+                path = ("variants", i, "reserve", pid)
+                problems.extend(reserve_owner_problems(doc, given, segments_of.get(pid), path))
             s = with_reserve(s, variant.reserve[pid])
         terms[pid] = s
     return terms

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from allocator import __version__
 from allocator.inputs.models import Variant
 from allocator.inputs.scenarios import BASE, snapshot_spec
+from allocator.outputs.report_people import people_section
 from allocator.outputs.svg import (
     RATES,
     Scale,
@@ -35,7 +36,7 @@ from allocator.outputs.svg import (
 
 if TYPE_CHECKING:  # runner.py imports this module to write report.html
     from allocator.pipeline.allocation import ProductResult
-    from allocator.pipeline.run import RunResult, VariantResult
+from allocator.pipeline.run import RunResult, VariantResult
 
 INT_COLUMNS = ("clients", "ordered", "entitled", "allocated", "min_quota", "max_quota")
 RATE_COLUMNS = ("fill_rate", "stockout_rate")
@@ -106,6 +107,7 @@ def render_report(result: RunResult) -> str:
         _tiers(result),
         *(_product(result, i, pid) for i, pid in enumerate(products)),
         _not_allocated(result),
+        people_section(result),
         _summaries(result),
         f"<footer>allocator {esc(__version__)} · scenario <code>{esc(Path(s.file).name)}</code> "
         f"sha256 {esc(s.sha256)}</footer>",

@@ -36,6 +36,15 @@ from allocator.inputs.product_rules import AllocationRules, ProductRules
 from allocator.inputs.product_terms import ProductTerms, reserve_of
 from allocator.pipeline.amounts import segment_amounts, tier_amounts
 from allocator.pipeline.client_rules import excluded_by, factors_of
+from allocator.pipeline.manual import (
+    RULES,
+    Budget,
+    Hand,
+    ManualProblems,
+    budgets_of,
+    check_locks_fit,
+    hand_quotas,
+)
 from allocator.pipeline.segments import OUTSIDE as NOT_IN_SEGMENTS
 from allocator.pipeline.segments import Pool, plan_segments
 from allocator.pipeline.tiered import Caps, TieredClients
@@ -62,10 +71,16 @@ class ProductResult:
     segment: pl.Series | None = None  # each client's segment, when the run shows segments
     segment_amounts: dict[tuple[str, str, str], int] | None = None  # (segment, ladder, tier) -> amount
     in_segments: npt.NDArray[np.bool_] | None = None  # a segmented product's chosen clients
+    hand: Hand | None = None  # budgets, assignments and locks, when the product has any
+
+    @property
+    def budgets(self) -> tuple[Budget, ...]:
+        return self.hand.budgets if self.hand is not None else ()
 
     @property
     def quotas(self) -> pl.DataFrame:
-        """client_id, product, ladder, tier, [segment,] ordered, entitled, excluded_by, quota."""
+        """client_id, product, ladder, tier, [segment,] ordered, entitled, excluded_by, quota,
+        source, [assigned]."""
         base = self.tiers.select("client_id", pl.lit(self.product).alias("product"), "ladder", "tier")
         if self.segment is not None:
             base = base.with_columns(self.segment.alias("segment"))
@@ -141,7 +156,8 @@ def allocate_product(product: ProductRules, terms: ProductTerms, ctx: TieredClie
     caps = caps_of(product, ctx)
     keys = product_keys(ctx.hashes, ctx.seed, ctx.period, spec.id)
     reserve = reserve_of(terms)
-    available = terms.supply - reserve
+    people = _people(product, terms, ctx, caps, reserve)
+    available = terms.supply - reserve + (people.released_early if people else 0)
     factor = factors_of(product, ctx)
     notes: list[str] = []
     plan = None
@@ -150,6 +166,13 @@ def allocate_product(product: ProductRules, terms: ProductTerms, ctx: TieredClie
         caps = _only(caps, plan.chosen, NOT_IN_SEGMENTS)
         notes += plan.notes
     pools = plan.pools if plan is not None else (Pool("all", np.ones(n, dtype=bool), available),)
+    hand = None
+    if people is not None:
+        hand = hand_quotas(spec.id, ctx.tiers["client_id"], caps, ctx.manual, people.budgets, people.release,
+                           plan.pools if people.by_segment and plan is not None else None)  # fmt: skip
+        pools = _pools_less_locks(spec.id, hand, pools, ctx, people.by_segment)
+        available = sum(p.supply for p in pools) + sum(hand.lock_quota[hand.locked].tolist())
+        caps = hand.caps(caps)
     quota, entitled, known = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool)
     amounts: dict[tuple[str, str], int] | None = None
     by_segment: dict[tuple[str, str, str], int] | None = None
@@ -176,23 +199,77 @@ def allocate_product(product: ProductRules, terms: ProductTerms, ctx: TieredClie
         quota = np.where(pool.members, q, quota)
         entitled = np.where(pool.members, e, entitled)
         known = np.where(pool.members, k, known)
+    source = pl.Series("source", [RULES] * n, dtype=pl.String)
+    kept = reserve
+    if hand is not None:
+        entitled = np.where(hand.locked, hand.lock_quota, entitled + hand.assigned)
+        known = known | hand.locked
+        source, quota, kept = hand.sources(quota), hand.quotas(quota), hand.kept
     columns = pl.DataFrame(
         {
             "ordered": pl.Series(caps.ordered, dtype=pl.Int64).set(pl.Series(~caps.has_order), None),
             "entitled": pl.Series(entitled, dtype=pl.Int64).set(pl.Series(~known), None),
             "excluded_by": caps.excluded,
             "quota": pl.Series(quota, dtype=pl.Int64),
+            "source": source,
         }
     )
-    allocated = sum(quota.tolist()) if n else 0  # exact; at most `available`, which fits int64
+    if ctx.manual.assignments:
+        assigned = hand.assigned if hand is not None else np.zeros(n, dtype=np.int64)
+        columns = columns.with_columns(pl.Series("assigned", assigned, dtype=pl.Int64))
+    allocated = sum(quota.tolist()) if n else 0  # exact; at most the supply, which fits int64
     segment = plan.labels if plan is not None else None
     if ctx.segment_column and segment is None:
         segment = pl.Series("segment", [""] * n, dtype=pl.String)
     return ProductResult(
-        spec.id, terms.supply, reserve, terms.reserve_owner, available, allocated, available - allocated,
+        spec.id, terms.supply, reserve, terms.reserve_owner, available, allocated, terms.supply - kept - allocated,
         columns, ctx.tiers, amounts, tuple(notes), segment, by_segment,
-        plan.chosen if plan is not None else None,
+        plan.chosen if plan is not None else None, hand,
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _People:
+    """A product's budgets, before the run checks its assignments against them."""
+
+    budgets: list[tuple[str, str | None, int]]
+    release: bool
+    by_segment: bool
+    released_early: int  # units released to the whole supply (owners' budgets, `release`)
+
+
+def _people(product: ProductRules, terms: ProductTerms, ctx: TieredClients, caps: Caps, reserve: int) -> _People | None:
+    """The product's budgets, when it has owners' budgets, assignments or locks (else None)."""
+    spec, given = product.spec, terms.reserve_spec
+    if not ctx.manual.touches(spec.id) and (given is None or (given.owners is None and given.by_segment is None)):
+        return None
+    by_segment = given is not None and given.by_segment is not None
+    reserve_pools = None
+    if by_segment and spec.segments is not None:
+        reserve_pools = plan_segments(spec.segments, product.weighted_field, ctx.table, caps.ordered, reserve).pools
+    budgets = budgets_of(given, reserve, reserve_pools)
+    release = given is not None and given.unassigned == "release"
+    early = 0
+    if release and not by_segment:
+        for owner, _, units in budgets:
+            early += max(
+                0, units - sum(a.units for a in ctx.manual.assignments if a.product == spec.id and a.owner == owner)
+            )
+    return _People(budgets, release, by_segment, early)
+
+
+def _pools_less_locks(
+    product: str, hand: Hand, pools: tuple[Pool, ...], ctx: TieredClients, by_segment: bool
+) -> tuple[Pool, ...]:
+    """The pools the policy shares: each with its own budgets' released units (by_segment), less
+    the units locked to its members."""
+    if by_segment:
+        back = {b.segment: b.left for b in hand.budgets if b.released}
+        pools = tuple(Pool(p.name, p.members, p.supply + back.get(p.name, 0)) for p in pools)
+    check_locks_fit(product, hand, pools, ctx.manual)
+    return tuple(
+        Pool(p.name, p.members, p.supply - sum(hand.lock_quota[p.members & hand.locked].tolist())) for p in pools
+    )
 
 
 def _only(caps: Caps, members: npt.NDArray[np.bool_], reason: str | None) -> Caps:
@@ -291,8 +368,18 @@ def _priority(
 
 
 def allocate(rules: AllocationRules, ctx: TieredClients, terms: dict[str, ProductTerms]) -> list[ProductResult]:
-    """Every product's quotas, in file order."""
-    return [allocate_product(p, terms[p.id], ctx) for p in rules.products]
+    """Every product's quotas, in file order; the problems of every product's assignments and
+    locks at once."""
+    results: list[ProductResult] = []
+    problems: list[str] = []
+    for p in rules.products:
+        try:
+            results.append(allocate_product(p, terms[p.id], ctx))
+        except ManualProblems as exc:
+            problems += exc.lines
+    if problems:
+        raise ManualProblems(problems)
+    return results
 
 
 __all__ = [

@@ -10,9 +10,10 @@ from pathlib import Path
 import polars as pl
 
 from allocator.inputs.rule_files import display_path
-from allocator.inputs.scenarios import Scenario, load_scenario
+from allocator.inputs.scenarios import BASE, Scenario, load_scenario
 from allocator.pipeline.allocation import ProductResult, allocate
 from allocator.pipeline.comparison import comparison
+from allocator.pipeline.manual import ManualProblems
 from allocator.pipeline.summaries import summarize, tier_amounts_table
 from allocator.pipeline.tiered import TieredClients
 from allocator.pipeline.tiering import Mode, tier_clients
@@ -85,18 +86,28 @@ def run(
     t2 = time.perf_counter()
     seed, period = scenario.spec.seed, scenario.spec.period
     segmented = any(p.spec.segments is not None for p in scenario.allocation.products)
-    base = TieredClients.build(table, tiers, scenario.tiering.ladder_table, seed, period, mode, segmented)
+    manual = scenario.manual
+    base = TieredClients.build(table, tiers, scenario.tiering.ladder_table, seed, period, mode, segmented, manual)
     variants = []
+    problems: list[str] = []
     for name, terms in scenario.variants.items():
         clients, own_tiers = base, None
         if name in scenario.variant_tiering:
             rules = scenario.variant_tiering[name]
             variant_table, own_tiers = tier_clients(rules, snapshot, mode)
-            clients = TieredClients.build(variant_table, own_tiers, rules.ladder_table, seed, period, mode, segmented)
+            clients = TieredClients.build(
+                variant_table, own_tiers, rules.ladder_table, seed, period, mode, segmented, manual
+            )
         say(f"allocating {len(terms)} products ({name})")
-        products = allocate(scenario.allocation, clients, terms)
+        try:
+            products = allocate(scenario.allocation, clients, terms)
+        except ManualProblems as exc:  # every variant's, all at once
+            problems += exc.lines if name == BASE else [f"{line} (variant {name})" for line in exc.lines]
+            continue
         summary = summarize(products, clients, scenario.allocation.not_allocated)
         variants.append(VariantResult(name, products, summary, tier_amounts_table(products, clients), own_tiers))
+    if problems or manual.problems:
+        raise ManualProblems([*manual.problems, *problems])
     timings["allocate"] = time.perf_counter() - t2
     shown = scenario.clients.display or display_path(scenario.snapshot)
     warnings = tuple(w.render(shown) for w in scenario.clients.warnings)

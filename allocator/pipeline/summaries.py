@@ -41,7 +41,9 @@ def summarize(
         rows += _tier_rows(res, codes if inside.all() else codes[inside], keys, inside)
         if res.in_segments is not None:
             rows.append(_outside_line(res, ~res.in_segments))
-        if res.reserve:
+        if res.hand is not None:
+            rows += _hand_lines(res)
+        elif res.reserve:
             rows.append(_line(res.product, "reserve", res.reserve, f"held for {res.reserve_owner}"))
         note = "; ".join([f"supply {res.supply}, available {res.available}", *res.notes])
         rows.append(_line(res.product, "unallocated", res.unallocated, note))
@@ -106,6 +108,32 @@ def _amount_note(res: ProductResult, segment: str, ladder: str, tier: str) -> st
     if res.tier_amounts is not None:
         return f"amount {res.tier_amounts.get((ladder, tier), 0)}"
     return ""
+
+
+def _hand_lines(res: ProductResult) -> list[dict[str, Any]]:
+    """Each owner's budget (assigned units in `allocated`, counted in the tier lines too), the
+    locks (likewise), and the reserve still held: supply = tier lines + reserve + unallocated."""
+    assert res.hand is not None
+    rows = []
+    for b in res.budgets:
+        fate = "released to the policy" if b.released else "kept"
+        note = f"{b.owner}: budget {b.units}, assigned {b.assigned} to {_count(b.clients, 'client')}, {b.left} {fate}"
+        rows.append({**_line(res.product, "budget", b.assigned, note), "segment": b.segment or "",
+                     "clients": b.clients, "entitled": b.units})  # fmt: skip
+    locked = res.hand.locked
+    if locked.any():
+        units = sum(res.hand.lock_quota[locked].tolist())
+        note = f"{_count(int(locked.sum()), 'quota')} locked, {_count(units, 'unit')} (counted in the tier lines)"
+        rows.append({**_line(res.product, "lock", units, note), "clients": int(locked.sum())})
+    if res.reserve:
+        assigned = sum(b.assigned for b in res.budgets)
+        released = res.hand.released
+        kept = ", ".join(f"{b.owner} {b.left}" for b in res.budgets if not b.released and b.left)
+        parts = [f"reserve {res.reserve}", f"assigned {assigned}"]
+        parts += [f"released {released} to the policy"] if released else []
+        parts += [f"kept {res.hand.kept} ({kept})"] if res.hand.kept else []
+        rows.append(_line(res.product, "reserve", res.hand.kept, ", ".join(parts)))
+    return rows
 
 
 def _outside_line(res: ProductResult, outside: np.ndarray) -> dict[str, Any]:
@@ -178,6 +206,10 @@ def _line(product: str, line: str, allocated: int, note: str) -> dict[str, Any]:
         "allocated": allocated,
         "note": note,
     }
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" if n == 1 else f"{n} {what}s"
 
 
 def _rate(num: int, den: int) -> float | None:

@@ -11,6 +11,7 @@ import polars as pl
 
 from allocator.apportionment.tiebreak import U64, client_hashes
 from allocator.inputs.ladders import Ladders
+from allocator.inputs.manual import Manual
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class TieredClients:
     ladders: Ladders = field(default_factory=lambda: Ladders({}))
     codes: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     segment_column: bool = False  # some product of the run has segments: quotas show each client's
+    manual: Manual = field(default_factory=Manual)  # the run's assignments and locks
 
     @classmethod
     def build(
@@ -41,11 +43,12 @@ class TieredClients:
         period: str,
         mode: str,
         segment_column: bool = False,
+        manual: Manual | None = None,
     ) -> TieredClients:
         ladders = ladders if isinstance(ladders, Ladders) else Ladders(ladders)
         codes = ladders.codes(tiers["ladder"], tiers["tier"])
         hashes = client_hashes(tiers["client_id"].to_list())
-        return cls(table, tiers, hashes, seed, period, mode, ladders, codes, segment_column)
+        return cls(table, tiers, hashes, seed, period, mode, ladders, codes, segment_column, manual or Manual())
 
     @property
     def cells(self) -> tuple[tuple[str, str], ...]:

@@ -25,6 +25,7 @@ from allocator.pipeline.allocation import ProductResult
 from allocator.pipeline.run import RunResult
 from allocator.pipeline.segments import OUTSIDE as NOT_IN_SEGMENTS
 from allocator.pipeline.segments import plan_segments
+from allocator.review.explain_hand import hand_of, locked_units, rules_only, with_hand
 
 Json = dict[str, Any]
 
@@ -205,13 +206,23 @@ def _product(p: ProductRules, result: RunResult, row: Json, tiers: Json) -> Json
     cap = 0 if excluded_by or not in_window else cap
     entitlement = terms.entitlement[lad][tier] * factor if terms.entitlement else None
     weight = p.weights[lad][tier] if p.weights else None
-    claim = q["entitled"]
-    if spec.policy == "per_tier" and claim != (0 if not entitlement else _min(entitlement, cap)):
-        raise _inconsistent(f"{spec.id} claim", _min(entitlement, cap), claim)
-    if claim is not None and q["quota"] > claim:
-        raise _inconsistent(f"{spec.id} quota within the claim", claim, q["quota"])
-    claims = res.quotas["entitled"]
+    hand = hand_of(result.scenario.manual, spec.id, row["client_id"])
+    assigned = sum(a["units"] for a in hand["assignments"])
+    if hand["lock"] is not None and q["quota"] != hand["lock"]["quota"]:
+        raise _inconsistent(f"{spec.id} locked quota", hand["lock"]["quota"], q["quota"])
+    rules = rules_only(res.quotas)
+    mine = rules.filter(pl.col("client_id") == row["client_id"])
+    claim = mine["entitled"][0] if mine.height else None  # the policy's part, without the hand-set units
+    rules_cap = None if cap is None else cap - assigned
+    if hand["lock"] is None and spec.policy == "per_tier" and claim != (
+        0 if not entitlement else _min(entitlement, rules_cap)
+    ):
+        raise _inconsistent(f"{spec.id} claim", _min(entitlement, rules_cap), claim)
+    if claim is not None and q["quota"] - assigned > claim:
+        raise _inconsistent(f"{spec.id} quota within the claim", claim, q["quota"] - assigned)
+    claims = rules["entitled"]
     claimed = int(claims.sum()) if claims.null_count() == 0 else None
+    locked = locked_units(res.quotas)
     out = {
         "product": spec.id,
         "policy": spec.policy,
@@ -226,14 +237,16 @@ def _product(p: ProductRules, result: RunResult, row: Json, tiers: Json) -> Json
         "eligibility": eligibility,
         "excluded_by": excluded_by,
         "in_window": in_window,
-        "cap": cap,
+        "cap": rules_cap if hand["lock"] is None else cap,
         "claim": claim,
         "supply": res.supply,
         "reserve": res.reserve,
-        "available": res.available,
+        "locked": locked,
+        "released": res.hand.released if res.hand is not None else 0,
+        "available": res.available - locked,
         "claimed": claimed,
-        "quota": q["quota"],
-        "share_of_claim": None if not claim else round(q["quota"] / claim, 4),
+        "quota": q["quota"] - assigned if hand["lock"] is None else 0,
+        "share_of_claim": None if not claim else round((q["quota"] - assigned) / claim, 4),
         "notes": list(res.notes),
         "divisor": None,
     }
@@ -242,7 +255,8 @@ def _product(p: ProductRules, result: RunResult, row: Json, tiers: Json) -> Json
     if p.multipliers:
         out.update(multipliers=multipliers, factor=factor)
     out["divisor"] = _divisor(p, res, terms.entitlement, out)
-    out["explanation"] = _sentence(out)
+    out["explanation"] = with_hand(_sentence(out), out, hand)
+    out.update(source=q["source"], assignments=hand["assignments"], lock=hand["lock"], quota=q["quota"])
     return out
 
 
@@ -288,7 +302,8 @@ def _divisor(p: ProductRules, res: ProductResult, ent: dict[str, dict[str, int]]
     floors = mpc > 0 and not any(n.startswith("min_per_client") for n in res.notes)
     rows = [(lad, t, w) for lad, row in ent.items() for t, w in row.items()]
     weights = pl.DataFrame(rows, schema={"ladder": pl.String, "tier": pl.String, "w": pl.Int64}, orient="row")
-    groups = res.quotas.join(weights, on=["ladder", "tier"], how="left").select("w", "ordered", "entitled", "quota")
+    groups = rules_only(res.quotas).join(weights, on=["ladder", "tier"], how="left")
+    groups = groups.select("w", "ordered", "entitled", "quota")
     given: list[Fraction] = []
     refused: list[Fraction] = []
     for w, ordered, claim, quota in groups.unique().iter_rows():

@@ -127,11 +127,16 @@ def _product_lines(p: Json) -> list[str]:
         f"min_per_client {p['min_per_client']}" if p["min_per_client"] else None,
     ]
     why = " (excluded)" if p["excluded_by"] else " (tier outside the window)" if not p["in_window"] else ""
-    lines.append("  " + ", ".join(x for x in given if x) + f" → {_cap(p['cap'])}{why}, claim {_num(p['claim'])}")
+    assigned = sum(a["units"] for a in p.get("assignments", []))
+    why += f" after {assigned} assigned" if assigned else ""
+    claim = f"locked at {p['lock']['quota']}" if p.get("lock") else f"claim {_num(p['claim'])}"
+    lines.append("  " + ", ".join(x for x in given if x) + f" → {_cap(p['cap'])}{why}, {claim}")
     for e in p["eligibility"]:
         lines.append(f"  eligibility {e['id']}: {'excludes' if e['matched'] else 'no match'}")
         lines += _cond_lines(e["when"])
     reserve = f", reserve {p['reserve']}" if p["reserve"] else ""
+    reserve += f", released {p['released']}" if p.get("released") else ""
+    reserve += f", locked {p['locked']}" if p.get("locked") else ""
     lines.append(f"  supply {p['supply']}{reserve}, available {p['available']}")
     lines += [f"  note: {n}" for n in p["notes"]]
     lines.append(_wrap(f"quota {p['quota']}: {p['explanation']}"))

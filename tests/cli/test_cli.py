@@ -41,13 +41,13 @@ def test_run_prints_the_per_tier_table_and_writes_every_file(tiny: Path, capsys:
     written = sorted(p.name for p in Path("out").iterdir())
     assert written == ["manifest.json", "quotas.csv", "report.html", "summary.csv", "tiers.csv", "timings.json"]
     assert Path("out/quotas.csv").read_text() == (
-        "client_id,product,ladder,tier,ordered,entitled,excluded_by,quota\n"
-        "c1,p1,shops,A,5,3,,2\n"
-        "c2,p1,shops,A,2,2,,2\n"
-        "c3,p1,shops,B,4,2,,1\n"
-        "c4,p1,shops,B,0,0,,0\n"
-        "c5,p1,shops,C,1,1,,1\n"
-        "c6,p1,shops,C,3,1,,1\n"
+        "client_id,product,ladder,tier,ordered,entitled,excluded_by,quota,source\n"
+        "c1,p1,shops,A,5,3,,2,rules\n"
+        "c2,p1,shops,A,2,2,,2,rules\n"
+        "c3,p1,shops,B,4,2,,1,rules\n"
+        "c4,p1,shops,B,0,0,,0,rules\n"
+        "c5,p1,shops,C,1,1,,1,rules\n"
+        "c6,p1,shops,C,3,1,,1,rules\n"
     )
     assert Path("out/tiers.csv").read_text() == (
         "client_id,ladder,previous_tier,placed_tier,tier,placed_by,adjustments,move_limit\n"

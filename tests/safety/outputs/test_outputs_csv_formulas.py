@@ -60,8 +60,8 @@ def test_hostile_client_ids_reach_tiers_and_quotas_as_text(tiny: Path, capsys: p
         "'@HYPERLINK(1),shops,,C,C,,,",
     ]
     assert Path("out/quotas.csv").read_text().splitlines() == [
-        "client_id,product,ladder,tier,ordered,entitled,excluded_by,quota",
-        "'-3,p1,shops,B,1,1,,1",
-        "'=cmd|' /C calc'!A0,p1,shops,A,5,3,,3",
-        "'@HYPERLINK(1),p1,shops,C,1,1,,1",
+        "client_id,product,ladder,tier,ordered,entitled,excluded_by,quota,source",
+        "'-3,p1,shops,B,1,1,,1,rules",
+        "'=cmd|' /C calc'!A0,p1,shops,A,5,3,,3,rules",
+        "'@HYPERLINK(1),p1,shops,C,1,1,,1,rules",
     ]

@@ -289,13 +289,13 @@ def test_run_reads_the_named_sheet_and_the_manifest_keeps_the_snapshot_as_writte
     assert main(["run", "tiny/scenario.yaml", "--out", "out"]) == 0
     assert capsys.readouterr().err == ""
     assert Path("out/quotas.csv").read_text() == (
-        "client_id,product,ladder,tier,ordered,entitled,excluded_by,quota\n"
-        "c1,p1,shops,A,5,3,,2\n"
-        "c2,p1,shops,A,2,2,,2\n"
-        "c3,p1,shops,B,4,2,,1\n"
-        "c4,p1,shops,B,0,0,,0\n"
-        "c5,p1,shops,C,1,1,,1\n"
-        "c6,p1,shops,C,3,1,,1\n"
+        "client_id,product,ladder,tier,ordered,entitled,excluded_by,quota,source\n"
+        "c1,p1,shops,A,5,3,,2,rules\n"
+        "c2,p1,shops,A,2,2,,2,rules\n"
+        "c3,p1,shops,B,4,2,,1,rules\n"
+        "c4,p1,shops,B,0,0,,0,rules\n"
+        "c5,p1,shops,C,1,1,,1,rules\n"
+        "c6,p1,shops,C,3,1,,1,rules\n"
     )
     sha = hashlib.sha256((tiny_xlsx / "clients.xlsx").read_bytes()).hexdigest()
     assert json.loads(Path("out/manifest.json").read_text())["inputs"]["snapshot"] == {
