@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+
 @dataclass(frozen=True)
 class SheetTable:
     """The cells of one sheet, as text ('' for an empty cell)."""

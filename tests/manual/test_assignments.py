@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from allocator.cli import main
 from allocator.inputs.models import Reserve
 from allocator.pipeline.manual import budgets_of
 from allocator.pipeline.segments import Pool
-
-import numpy as np
 
 QUOTAS = """\
 client_id,product,ladder,tier,segment,ordered,entitled,excluded_by,quota,source,assigned
