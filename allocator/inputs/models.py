@@ -170,6 +170,7 @@ class Product(Strict):
     name: str | None = None
     segments: Segments | None = None
     multiplier: list[Multiplier] = []
+    rotation: bool = False  # in a cycle: among equal claims, who got less earlier in the cycle goes first
 
 
 class PlanColumns(Strict):
@@ -254,6 +255,19 @@ class SnapshotSpec(Strict):
     id_column: str = "client_id"
 
 
+RoundName = Annotated[str, Field(min_length=1, max_length=40)]
+
+
+class CycleSpec(Strict):
+    """A supply issued in rounds: the cycle's id, its rounds in order (with their shares, equal
+    when omitted), and each product's supply for the whole cycle."""
+
+    id: str = Field(min_length=1, max_length=100)
+    rounds: list[RoundName] = Field(min_length=1, max_length=100)
+    shares: dict[RoundName, Annotated[float, Field(gt=0, le=MAX_QUANTITY, allow_inf_nan=False)]] | None = None
+    supply: dict[str, Quantity] = Field(min_length=1, description="Product id to the cycle's supply")
+
+
 class LockSpec(Strict):
     """One client's quota of one product, fixed by a person: who, and why."""
 
@@ -282,6 +296,8 @@ class ScenarioFile(Strict):
     locks: str | list[LockSpec] | None = Field(
         default=None, description="CSV or xlsx file (client_id, product, quota, reason, by), or a list of locks"
     )
+    cycle: CycleSpec | None = None
+    round: RoundName | None = Field(default=None, description="The cycle's round this run issues (or --round)")
 
 
 MODELS: dict[str, type[Strict]] = {
