@@ -199,7 +199,7 @@ def allocate_product(product: ProductRules, terms: ProductTerms, ctx: TieredClie
         quota = np.where(pool.members, q, quota)
         entitled = np.where(pool.members, e, entitled)
         known = np.where(pool.members, k, known)
-    source = pl.Series("source", [RULES] * n, dtype=pl.String)
+    source = pl.repeat(RULES, n, eager=True, dtype=pl.String).alias("source")
     kept = reserve
     if hand is not None:
         entitled = np.where(hand.locked, hand.lock_quota, entitled + hand.assigned)
