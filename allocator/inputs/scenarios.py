@@ -17,6 +17,7 @@ from allocator.inputs.allocation_rules import (
     resolve_table,
 )
 from allocator.inputs.conditions import did_you_mean, limited_suggestions
+from allocator.inputs.cycles import cycle_problems
 from allocator.inputs.folder_names import folder_clashes
 from allocator.inputs.manual import Assignment, Known, Lock, Manual
 from allocator.inputs.manual_files import ManualFiles, read_manual
@@ -114,12 +115,14 @@ def load_scenario(
     known: Sources | None = None,
     assignments: Path | None = None,
     locks: Path | None = None,
+    round_name: str | None = None,
 ) -> Scenario:
     """Read a scenario and everything it names, each file once: the rule files and (unless
     `read_clients` is false) the snapshot, checked against the rules, and the assignments and
     locks against both. Raise one error listing every problem found. `progress` is told when the
     snapshot is read (the long part); files in `known` were parsed earlier in the same command
-    and are not read again. `assignments` and `locks` replace the files the scenario names."""
+    and are not read again. `assignments` and `locks` replace the files the scenario names;
+    `round_name` (--round) chooses the cycle's round instead of the scenario's `round:`."""
     sources: Sources = dict(known or {})
     loaded = checked_model(_read(path, sources), ScenarioFile, "scenario")
     spec, paths = _checked_spec(loaded)
@@ -129,7 +132,9 @@ def load_scenario(
     allocation_file = checked_model(_read(paths["allocation"], sources), AllocationFile, "allocation")
     allocation = compile_allocation(allocation_file, tiering)
     variants = _variants(doc, spec, (tiering, allocation))
-    problems: list[Problem] = []
+    problems: list[Problem] = cycle_problems(doc, spec, [p.id for p in allocation.products], round_name)
+    if round_name is not None:
+        spec = spec.model_copy(update={"round": round_name})
     variant_tiering = {}
     for i, variant in enumerate(spec.variants):
         if variant.thresholds:

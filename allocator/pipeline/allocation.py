@@ -36,6 +36,7 @@ from allocator.inputs.product_rules import AllocationRules, ProductRules
 from allocator.inputs.product_terms import ProductTerms, reserve_of
 from allocator.pipeline.amounts import segment_amounts, tier_amounts
 from allocator.pipeline.client_rules import excluded_by, factors_of
+from allocator.pipeline.cycle import rotation_keys
 from allocator.pipeline.manual import (
     RULES,
     Budget,
@@ -155,6 +156,8 @@ def allocate_product(product: ProductRules, terms: ProductTerms, ctx: TieredClie
     n = ctx.tiers.height
     caps = caps_of(product, ctx)
     keys = product_keys(ctx.hashes, ctx.seed, ctx.period, spec.id)
+    if spec.rotation and ctx.cycle is not None:
+        keys = rotation_keys(keys, *ctx.cycle.so_far(spec.id, ctx.tiers["client_id"]))
     reserve = reserve_of(terms)
     people = _people(product, terms, ctx, caps, reserve)
     available = terms.supply - reserve + (people.released_early if people else 0)
@@ -241,7 +244,8 @@ class _People:
 def _people(product: ProductRules, terms: ProductTerms, ctx: TieredClients, caps: Caps, reserve: int) -> _People | None:
     """The product's budgets, when it has owners' budgets, assignments or locks (else None)."""
     spec, given = product.spec, terms.reserve_spec
-    if not ctx.manual.touches(spec.id) and (given is None or (given.owners is None and given.by_segment is None)):
+    plain = given is None or (given.owners is None and given.by_segment is None and given.unassigned == "keep")
+    if not ctx.manual.touches(spec.id) and plain:
         return None
     by_segment = given is not None and given.by_segment is not None
     reserve_pools = None
@@ -367,7 +371,7 @@ def _priority(
     return quota
 
 
-def allocate(rules: AllocationRules, ctx: TieredClients, terms: dict[str, ProductTerms]) -> list[ProductResult]:
+def allocate(rules: AllocationRules, ctx: TieredClients, terms: Mapping[str, ProductTerms]) -> list[ProductResult]:
     """Every product's quotas, in file order; the problems of every product's assignments and
     locks at once."""
     results: list[ProductResult] = []

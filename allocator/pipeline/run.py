@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
+from allocator.errors import ScenarioError
+from allocator.inputs.product_terms import ProductTerms
 from allocator.inputs.rule_files import display_path
 from allocator.inputs.scenarios import BASE, Scenario, load_scenario
 from allocator.pipeline.allocation import ProductResult, allocate
 from allocator.pipeline.comparison import comparison
+from allocator.pipeline.cycle import Issued, RoundSupply, is_last_round, round_supplies, round_terms
 from allocator.pipeline.manual import ManualProblems
 from allocator.pipeline.summaries import summarize, tier_amounts_table
 from allocator.pipeline.tiered import TieredClients
@@ -46,6 +49,7 @@ class RunResult:
     timings: dict[str, float]
     previous: dict[str, object] | None = None  # where empty current tiers were taken from
     warnings: tuple[str, ...] = ()  # the snapshot's, rendered with file, row and column
+    round_supplies: dict[str, RoundSupply] | None = None  # in a cycle: this round's supply per product
 
     @property
     def comparison(self) -> pl.DataFrame:
@@ -66,13 +70,16 @@ def run(
     *,
     previous: PreviousTiers | None = None,
     progress: Callable[[str], None] | None = None,
+    issued: Issued | None = None,
 ) -> RunResult:
     """Tier and allocate a loaded scenario and each of its variants; write nothing.
 
     `mode` is how conditions reach the engine: `grouped` (one client per group of clients whose
     conditions all agree) or `exact` (every client); both give the same result. `previous`
     gives the tiers of an earlier run: clients whose current tier is empty take it from there.
-    `progress` is told what the run is doing, step by step (for a terminal display).
+    `progress` is told what the run is doing, step by step (for a terminal display). In a
+    cycle, `issued` is what its approved rounds issued (from the ledger; none when None): this
+    round's supplies are worked out from it, and rotation reads it.
     """
     if scenario.clients is None:
         raise ValueError("run() needs a scenario loaded with its snapshot (load_scenario(path))")
@@ -87,16 +94,19 @@ def run(
     seed, period = scenario.spec.seed, scenario.spec.period
     segmented = any(p.spec.segments is not None for p in scenario.allocation.products)
     manual = scenario.manual
-    base = TieredClients.build(table, tiers, scenario.tiering.ladder_table, seed, period, mode, segmented, manual)
+    all_terms, supplies, issued = _round(scenario, issued)
+    base = TieredClients.build(
+        table, tiers, scenario.tiering.ladder_table, seed, period, mode, segmented, manual, issued
+    )
     variants = []
     problems: list[str] = []
-    for name, terms in scenario.variants.items():
+    for name, terms in all_terms.items():
         clients, own_tiers = base, None
         if name in scenario.variant_tiering:
             rules = scenario.variant_tiering[name]
             variant_table, own_tiers = tier_clients(rules, snapshot, mode)
             clients = TieredClients.build(
-                variant_table, own_tiers, rules.ladder_table, seed, period, mode, segmented, manual
+                variant_table, own_tiers, rules.ladder_table, seed, period, mode, segmented, manual, issued
             )
         say(f"allocating {len(terms)} products ({name})")
         try:
@@ -111,7 +121,30 @@ def run(
     timings["allocate"] = time.perf_counter() - t2
     shown = scenario.clients.display or display_path(scenario.snapshot)
     warnings = tuple(w.render(shown) for w in scenario.clients.warnings)
-    return RunResult(scenario, table, tiers, variants, timings, filled, warnings)
+    return RunResult(scenario, table, tiers, variants, timings, filled, warnings, supplies)
+
+
+def _round(
+    scenario: Scenario, issued: Issued | None
+) -> tuple[Mapping[str, Mapping[str, ProductTerms]], dict[str, RoundSupply] | None, Issued | None]:
+    """The products' terms for this run: in a cycle, with this round's supplies."""
+    spec = scenario.spec
+    if spec.cycle is None or spec.round is None:
+        return scenario.variants, None, None
+    issued = issued or Issued()
+    supplies = round_supplies(spec.cycle, spec.round, issued, spec.supply)
+    over = [rs for rs in supplies.values() if rs.overridden and rs.supply > rs.remaining]
+    if over:
+        raise ScenarioError(
+            "\n".join(
+                f"{scenario.file}: supply.{rs.product}: {rs.supply} is more than the {max(rs.remaining, 0)} units "
+                f"cycle {spec.cycle.id} has left for round {spec.round} (cycle supply {rs.cycle_supply}, "
+                f"{rs.issued_before} issued by approved rounds)"
+                for rs in over
+            )
+        )
+    last = is_last_round(spec.cycle, spec.round, issued)
+    return round_terms(spec, scenario.variants, supplies, last), supplies, issued
 
 
 def _with_previous(

@@ -12,6 +12,7 @@ import polars as pl
 from allocator.apportionment.tiebreak import U64, client_hashes
 from allocator.inputs.ladders import Ladders
 from allocator.inputs.manual import Manual
+from allocator.pipeline.cycle import Issued
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class TieredClients:
     codes: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     segment_column: bool = False  # some product of the run has segments: quotas show each client's
     manual: Manual = field(default_factory=Manual)  # the run's assignments and locks
+    cycle: Issued | None = None  # what the cycle's approved rounds issued (rotation reads it)
 
     @classmethod
     def build(
@@ -44,11 +46,12 @@ class TieredClients:
         mode: str,
         segment_column: bool = False,
         manual: Manual | None = None,
+        cycle: Issued | None = None,
     ) -> TieredClients:
         ladders = ladders if isinstance(ladders, Ladders) else Ladders(ladders)
         codes = ladders.codes(tiers["ladder"], tiers["tier"])
         hashes = client_hashes(tiers["client_id"].to_list())
-        return cls(table, tiers, hashes, seed, period, mode, ladders, codes, segment_column, manual or Manual())
+        return cls(table, tiers, hashes, seed, period, mode, ladders, codes, segment_column, manual or Manual(), cycle)
 
     @property
     def cells(self) -> tuple[tuple[str, str], ...]:
