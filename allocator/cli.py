@@ -26,6 +26,12 @@ from allocator.escape import terminal_lines
 from allocator.outputs import interrupts
 
 __all__ = ["EXIT_BUG", "EXIT_BUSY", "EXIT_FINDING", "EXIT_OK", "EXIT_USER", "build_parser", "main"]
+STATUS = {  # what a SIGINT or SIGTERM message says, until the command says otherwise
+    "run": "the previous outputs are untouched",
+    "batch": "the previous outputs are untouched",
+    "approve": "the run is not approved",
+    "publish": "the previous notice is untouched",
+}
 MAX_WAIT = 86_400.0  # a day: longer than any run; an endless wait is a hang, not a wait
 
 
@@ -45,6 +51,13 @@ def _seconds(text: str) -> float:
     if not 0.0 <= value <= MAX_WAIT:  # false for nan too
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds from 0 to {MAX_WAIT:g}")
     return value
+
+
+def _run_id(text: str) -> int:
+    """RUN: a run's id in the ledger, a whole number from 1 (as `allocator runs` lists them)."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 18 or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a run id (a whole number from 1; see allocator runs)")
+    return int(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,16 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--wait", type=_seconds, default=0.0, metavar="SECONDS", help="wait this long for another run's lock"
     )
-    b = sub.add_parser("batch", help="unattended run: locks, ledger, one JSON log line per step, no tables")
-    b.add_argument("scenario", type=Path, metavar="SCENARIO")
-    b.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
-    b.add_argument(
-        "--ledger", type=Path, default=None, metavar="PATH", help="SQLite run ledger (default: DIR/../ledger.sqlite)"
-    )
-    b.add_argument(
-        "--wait", type=_seconds, default=0.0, metavar="SECONDS", help="wait this long for another run's lock"
-    )
-    b.add_argument("--engine", choices=("grouped", "exact"), default="grouped")
+    _batch_parser(sub)
+    _review_parsers(sub)
     d = sub.add_parser("diff", help="what a rule change does to clients, as Markdown; exit 1 when anything differs")
     d.add_argument(
         "--before",
@@ -103,6 +108,48 @@ def build_parser() -> argparse.ArgumentParser:
     sc = sub.add_parser("schema", help="write JSON Schemas of the file formats, for editors")
     sc.add_argument("--out", type=Path, default=Path("docs/schema"), metavar="DIR")
     return parser
+
+
+def _batch_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
+    """batch: the unattended run, with --supersede for a period that has an approved run."""
+    b = sub.add_parser("batch", help="unattended run: locks, ledger, one JSON log line per step, no tables")
+    b.add_argument("scenario", type=Path, metavar="SCENARIO")
+    b.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    b.add_argument(
+        "--ledger", type=Path, default=None, metavar="PATH", help="SQLite run ledger (default: DIR/../ledger.sqlite)"
+    )
+    b.add_argument(
+        "--wait", type=_seconds, default=0.0, metavar="SECONDS", help="wait this long for another run's lock"
+    )
+    b.add_argument("--engine", choices=("grouped", "exact"), default="grouped")
+    b.add_argument(
+        "--supersede", type=_run_id, default=None, metavar="RUN",
+        help="replace this approved run of the same scenario and period (with --reason)",
+    )  # fmt: skip
+    b.add_argument("--reason", default=None, metavar="TEXT", help="why the run is superseded (with --supersede)")
+
+
+def _review_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
+    """approve, publish, runs, history: the acts on the ledger's runs, and what it holds."""
+    a = sub.add_parser("approve", help="approve a draft run of the ledger (under the run lock)")
+    a.add_argument("run", type=_run_id, metavar="RUN")
+    a.add_argument("--ledger", type=Path, required=True, metavar="LEDGER")
+    a.add_argument("--by", required=True, metavar="NAME", help="who approves")
+    a.add_argument("--note", default=None, metavar="TEXT", help="why, or anything the record should say")
+    a.add_argument("--wait", type=_seconds, default=0.0, metavar="SECONDS", help="wait this long for the lock")
+    p = sub.add_parser("publish", help="write the notice of an approved run (HTML and CSV) and record it")
+    p.add_argument("run", type=_run_id, metavar="RUN")
+    p.add_argument("--ledger", type=Path, required=True, metavar="LEDGER")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="the notice's folder")
+    p.add_argument("--by", default=None, metavar="NAME", help="who publishes (default: the OS user)")
+    p.add_argument("--wait", type=_seconds, default=0.0, metavar="SECONDS", help="wait this long for the lock")
+    r = sub.add_parser("runs", help="the ledger's runs, with their state (read-only)")
+    r.add_argument("--ledger", type=Path, required=True, metavar="LEDGER")
+    r.add_argument("--json", action="store_true", help="print the runs as JSON")
+    h = sub.add_parser("history", help="one client's tiers, quotas and acts across the ledger's runs (read-only)")
+    h.add_argument("client_id", metavar="CLIENT")
+    h.add_argument("--ledger", type=Path, required=True, metavar="LEDGER")
+    h.add_argument("--json", action="store_true", help="print the history as JSON")
 
 
 def _batch_failure(exc: BaseException, bug: bool = False) -> None:
@@ -130,9 +177,11 @@ def _batch_interrupted(code: int, name: str, message: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    args = build_parser().parse_args(argv)
-    writes = args.command in ("run", "batch")
-    status = "the previous outputs are untouched" if writes else "nothing was written"
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "batch" and (args.supersede is None) != (args.reason is None):
+        parser.error("batch: --supersede RUN and --reason TEXT go together: give both or neither")
+    status = STATUS.get(args.command, "nothing was written")
     report = _batch_interrupted if args.command == "batch" else None
     with interrupts.handled(report, status, keep=argv is None):  # argv None: this process's command line
         code = _dispatch(args)
@@ -185,7 +234,9 @@ def _command(args: argparse.Namespace) -> int:
     if args.command == "batch":
         from allocator.commands.batch import batch
 
-        return batch(args.scenario, args.out, args.ledger, args.wait, args.engine)
+        return batch(args.scenario, args.out, args.ledger, args.wait, args.engine, args.supersede, args.reason)
+    if args.command in ("approve", "publish", "runs", "history"):
+        return _review(args)
     if args.command == "diff":
         from allocator.commands.diff import diff
 
@@ -199,6 +250,24 @@ def _command(args: argparse.Namespace) -> int:
 
         return schema(args.out)
     raise AssertionError(args.command)
+
+
+def _review(args: argparse.Namespace) -> int:
+    if args.command == "approve":
+        from allocator.commands.approve import approve
+
+        return approve(args.run, args.ledger, args.by, args.note, args.wait)
+    if args.command == "publish":
+        from allocator.commands.publish import publish
+
+        return publish(args.run, args.ledger, args.out, args.by, args.wait)
+    if args.command == "runs":
+        from allocator.commands.runs import runs
+
+        return runs(args.ledger, args.json)
+    from allocator.commands.history import history
+
+    return history(args.client_id, args.ledger, args.json)
 
 
 if __name__ == "__main__":

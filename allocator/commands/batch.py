@@ -4,15 +4,35 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from allocator.commands.approve import MAX_NOTE, checked_text
 from allocator.commands.execute import execute
+from allocator.errors import LedgerError
 from allocator.outputs.joblog import json_log
+from allocator.outputs.ledger_acts import Supersede
 from allocator.pipeline.tiering import Mode
 
 
-def batch(scenario: Path, out: Path, ledger: Path | None, wait: float, engine: Mode) -> int:
-    """An unattended run: JSON log lines on stdout, a ledger record, no tables."""
+def batch(
+    scenario: Path,
+    out: Path,
+    ledger: Path | None,
+    wait: float,
+    engine: Mode,
+    supersede: int | None = None,
+    reason: str | None = None,
+) -> int:
+    """An unattended run: JSON log lines on stdout, a ledger record, no tables.
+
+    A scenario has one approved run per period: a batch for a period that has one must name it
+    (`supersede`) and say why (`reason`); the new run supersedes it when the new run is approved."""
     book = ledger if ledger is not None else out.resolve().parent / "ledger.sqlite"
     log = json_log()
-    execute(scenario, out, ledger=book, wait=wait, mode=engine, log=log)
+    replacing = None
+    if supersede is not None:
+        why = checked_text("--reason", reason, MAX_NOTE, needed=False)
+        if why is None:
+            raise LedgerError(f"--reason is empty: say why run {supersede} is superseded")
+        replacing = Supersede(supersede, why)
+    execute(scenario, out, ledger=book, wait=wait, mode=engine, log=log, supersede=replacing, one_approved=True)
     log("done", exit=0)
     return 0

@@ -19,7 +19,8 @@ from allocator.outputs import interrupts
 from allocator.outputs.atomic import clean_leftovers
 from allocator.outputs.folders import guard_output_folder
 from allocator.outputs.joblog import Log
-from allocator.outputs.ledger import Ledger, RunInfo, check_ledger_file
+from allocator.outputs.ledger import Act, Ledger, RunInfo, check_ledger_file
+from allocator.outputs.ledger_acts import Supersede, check_batch, os_user
 from allocator.outputs.lock import run_lock
 from allocator.outputs.run_folder import check_variant_folders, write_outputs
 from allocator.pipeline.run import PreviousTiers, RunResult, run
@@ -48,24 +49,23 @@ def execute(
     log: Log,
     progress: Progress | None = None,
     loaded: Scenario | None = None,
+    supersede: Supersede | None = None,
+    one_approved: bool = False,
 ) -> RunResult:
     """Run a scenario under the locks, write its outputs atomically, record it in the ledger.
 
     Nothing is written before the output folder and the ledger are known to be safe to use: an
-    output folder that holds anything but an earlier run's outputs, and a file that is not an
-    allocator ledger, are refused first. `loaded` is the scenario when the caller has read it
-    already (it is not read again)."""
+    output folder that holds anything but an earlier run's outputs (or the outputs of a run the
+    ledger has approved), and a file that is not an allocator ledger, are refused first.
+    `loaded` is the scenario when the caller has read it already (it is not read again).
+    `one_approved` (batch): refuse a period whose approved run this one does not `supersede`."""
     say = progress or (lambda _: None)
-    log(
-        "start",
-        scenario=display_path(scenario),
-        out=display_path(out),
-        ledger=display_path(ledger) if ledger else None,
-        version=__version__,
-    )
+    shown = display_path(ledger) if ledger else None
+    log("start", scenario=display_path(scenario), out=display_path(out), ledger=shown, version=__version__)
     guard_output_folder(out, _inputs(scenario, loaded), ledger)
     if ledger is not None:
         check_ledger_file(ledger)
+        check_batch(ledger, out)  # an approved run's folder, before the lock is even taken
     with run_lock(out, ledger, wait):
         log("locked")
         clean_leftovers(out)
@@ -82,8 +82,27 @@ def execute(
             write_outputs(result, out)
             log("written", out=display_path(out))
             return result
+        period = loaded.spec.period if one_approved else None  # batch: one approved run per period
+        check_batch(ledger, out, display_path(scenario), period, supersede)  # under the lock, at last
         with Ledger.open(ledger) as book:
-            return _recorded(book, scenario, loaded, out, mode, log, progress, load_seconds)
+            acts = _acts(loaded, supersede)
+            return _recorded(book, scenario, loaded, out, mode, log, progress, load_seconds, acts)
+
+
+def _acts(scenario: Scenario, supersede: Supersede | None) -> list[Act]:
+    """The manual acts recorded with the run: the managers' assignments and locks of the scenario,
+    and the run it is batched to supersede."""
+    acts = [
+        Act("assignment", by=a.owner, reason=a.reason, client_id=a.client_id, product=a.product, units=a.units)
+        for a in getattr(scenario, "assignments", ())
+    ]
+    acts += [
+        Act("lock", by=lock.by, reason=lock.reason, client_id=lock.client_id, product=lock.product, units=lock.quota)
+        for lock in getattr(scenario, "locks", ())
+    ]
+    if supersede is not None:
+        acts.append(Act("supersede", by=os_user(), reason=supersede.reason, detail=str(supersede.run_id)))
+    return acts
 
 
 def _timed(result: RunResult, load_seconds: float) -> RunResult:
@@ -99,8 +118,10 @@ def _recorded(
     log: Log,
     progress: Progress | None,
     load_seconds: float,
+    acts: list[Act],
 ) -> RunResult:
-    """The run with its ledger record: a `running` row first, then tiers, quotas and `ok` with the outputs."""
+    """The run with its ledger record: a `running` row first, then tiers, quotas, acts and `ok`
+    with the outputs."""
     abandoned = book.fail_abandoned()
     if abandoned:
         log("ledger", abandoned_runs_marked_failed=abandoned)
@@ -127,7 +148,10 @@ def _recorded(
                 progress(f"writing {display_path(out)}")
             period, tiers = scenario.spec.period, result.tiers
             quotas = [p.quotas for p in result.variants[0].products]
-            write_outputs(result, out, record=lambda: book.recording(run_id, period, tiers, quotas))
+            manifest = out.resolve() / "manifest.json"
+            write_outputs(
+                result, out, record=lambda: book.recording(run_id, period, tiers, quotas, acts, manifest=manifest)
+            )
             log("written", out=display_path(out))
             log("recorded", ledger=display_path(book.path), run=run_id)
         except BaseException as exc:

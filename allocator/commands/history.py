@@ -1,0 +1,59 @@
+"""`allocator history CLIENT --ledger LEDGER [--json]`: one client's tiers, quotas and acts across
+the ledger's runs. Read-only."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from rich.table import Table
+
+from allocator.commands.terminal import cells, emit
+from allocator.escape import json_text
+from allocator.inputs.rule_files import display_path
+from allocator.labels import label
+from allocator.outputs.ledger_acts import client_history
+from allocator.outputs.ledger_schema import read_only
+
+QUOTA_COLUMNS = ("run", "period", "state", "ladder", "tier", "product", "quota", "source")
+ACT_COLUMNS = ("run", "kind", "by", "at", "product", "units", "reason", "detail")
+
+
+def history(client_id: str, ledger: Path, as_json: bool = False) -> int:
+    """Show the client's ladder, tier and quotas in every run, oldest first, and the acts on it."""
+    shown = display_path(ledger)
+    with read_only(ledger) as conn:
+        found = client_history(conn, client_id, shown)
+    if as_json:
+        text = json.dumps({"client": client_id, "runs": found}, ensure_ascii=False, indent=2)
+        sys.stdout.write(json_text(text) + "\n")
+        return 0
+    quotas = _table(f"{client_id} · {label('history_title')}", QUOTA_COLUMNS, {"run", "quota"})
+    acts = _table(f"{client_id} · {label('acts_title')}", ACT_COLUMNS, {"run", "units"})
+    for run in found:
+        state = label(str(run["state"])) if run["state"] else ""
+        common = (run["run"], run["period"], state, run["ladder"], run["tier"])
+        given = run["quotas"] or [{"product": "", "quota": None, "source": None}]
+        for q in given:  # type: ignore[attr-defined]
+            quotas.add_row(*cells(*common, q["product"], q["quota"], q["source"]))
+        for a in run["acts"]:  # type: ignore[attr-defined]
+            acts.add_row(*cells(run["run"], label(a["kind"]), a["by"], a["at"], a["product"], a["units"],
+                                a["reason"], _detail(run["run"], a)))  # fmt: skip
+    emit(quotas, *([acts] if acts.row_count else []))
+    return 0
+
+
+def _table(title: str, columns: tuple[str, ...], numbers: set[str]) -> Table:
+    table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+    for key in columns:
+        table.add_column(label(key), justify="right" if key in numbers else "left")
+    return table
+
+
+def _detail(run_id: object, act: dict[str, object]) -> str:
+    """What an act's detail means: the other run of a supersession, the folder of a publication."""
+    detail = act["detail"]
+    if act["kind"] == "supersede" and isinstance(detail, str) and detail.isdigit() and isinstance(run_id, int):
+        return f"superseded by run {detail}" if int(detail) > run_id else f"supersedes run {detail}"
+    return "" if detail is None else str(detail)
