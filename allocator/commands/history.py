@@ -34,14 +34,19 @@ def history(client_id: str, ledger: Path, as_json: bool = False) -> int:
     for run in found:
         state = label(str(run["state"])) if run["state"] else ""
         common = (run["run"], run["period"], state, run["ladder"], run["tier"])
-        given = run["quotas"] or [{"product": "", "quota": None, "source": None}]
-        for q in given:  # type: ignore[attr-defined]
+        given = _records(run["quotas"]) or [{"product": "", "quota": None, "source": None}]
+        for q in given:
             quotas.add_row(*cells(*common, q["product"], q["quota"], q["source"]))
-        for a in run["acts"]:  # type: ignore[attr-defined]
-            acts.add_row(*cells(run["run"], label(a["kind"]), a["by"], a["at"], a["product"], a["units"],
+        for a in _records(run["acts"]):
+            acts.add_row(*cells(run["run"], label(str(a["kind"])), a["by"], a["at"], a["product"], a["units"],
                                 a["reason"], _detail(run["run"], a)))  # fmt: skip
     emit(quotas, *([acts] if acts.row_count else []))
     return 0
+
+
+def _records(value: object) -> list[dict[str, object]]:
+    """The quotas or acts of one run of the history (lists of records, as client_history gives them)."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
 def _table(title: str, columns: tuple[str, ...], numbers: set[str]) -> Table:
