@@ -21,6 +21,8 @@ from allocator.outputs.joblog import quiet
 from allocator.pipeline.run import RunResult, VariantResult
 from allocator.pipeline.tiering import Mode
 
+MAX_ALERTS = 20  # on the terminal; RunResult.alerts and the report hold every one
+
 
 def run(
     scenario: Path, out: Path | None, engine: Mode = "grouped", ledger: Path | None = None, wait: float = 0.0
@@ -59,7 +61,8 @@ def print_run(result: RunResult, target: Path) -> None:
     ]
     by_amounts = {p.product for p in base.products if p.tier_amounts is not None or p.segment_amounts is not None}
     skipped = s.allocation.not_allocated
-    rows = base.summary.filter(~pl.col("product").is_in([*by_amounts, *(p.code for p in skipped)]))
+    shown = base.summary.filter(pl.col("line") != "product")
+    rows = shown.filter(~pl.col("product").is_in([*by_amounts, *(p.code for p in skipped)]))
     if rows.height:
         table = Table(title="base", title_justify="left", show_edge=False, pad_edge=False)
         for col in (
@@ -72,6 +75,8 @@ def print_run(result: RunResult, target: Path) -> None:
             "allocated",
             "fill",
             "stock-out",
+            "full fill",
+            "coverage",
             "note",
         ):
             table.add_column(col, justify="left" if col in ("product", "ladder", "tier", "note") else "right")
@@ -79,7 +84,7 @@ def print_run(result: RunResult, target: Path) -> None:
             if row["line"] == "tier":
                 table.add_row(*cells(row["product"], row["ladder"], row["tier"], *_nums(row), ""))
             else:
-                rest = ("", "", "", "", str(row["allocated"]), "", "", row["note"])
+                rest = ("", "", "", "", str(row["allocated"]), "", "", "", "", row["note"])
                 table.add_row(*cells(row["product"], row["line"], *rest), style="dim")
         items.append(table)
     if base.tier_amounts is not None and not any(p.segment_amounts for p in base.products):
@@ -88,10 +93,13 @@ def print_run(result: RunResult, target: Path) -> None:
         if any(p.tier_amounts is not None for p in base.products):  # some tier_amounts product has no segments
             items.append(_amounts_table(base, without_segments=True))
         items.append(_segmented_table(base))
+    if base.summary.filter(pl.col("line") == "product").height:
+        items.append(_products_table(base))
     if skipped:
         items.append(_skipped_table(skipped))
     if len(result.variants) > 1:
         items.append(_comparison_table(result))
+    items += _alert_lines(result.alerts)
     files = "tiers.csv, quotas.csv, summary.csv, manifest.json"
     files += ", comparison.csv, report.html" if len(result.variants) > 1 else ", report.html"
     items.append(f"wrote {display_path(target)}/ ({files})")
@@ -129,6 +137,27 @@ def _segmented_table(variant: VariantResult) -> Table:
             n = len({s for s, _, _ in p.segment_amounts})
             table.add_row(*cells(p.product, n, p.allocated, p.available, p.unallocated))
     return table
+
+
+def _products_table(variant: VariantResult) -> Table:
+    """Each product's own line: its clients in every tier (of its segments) and the field's metrics."""
+    table = Table(title="base: products, every tier", title_justify="left", show_edge=False, pad_edge=False)
+    heads = ("product", "clients", "ordered", "allocated", "fill", "full fill", "coverage", "gap", "top 10%", "Gini")
+    for i, col in enumerate(heads):
+        table.add_column(col, justify="left" if i == 0 else "right")
+    for row in variant.summary.filter(pl.col("line") == "product").iter_rows(named=True):
+        rates = [_pct(row[c]) for c in ("fill_rate", "full_fill_rate", "coverage", "gap_rate", "top10_share")]
+        gini = f"{row['gini']:.3f}" if row["gini"] is not None else "-"
+        table.add_row(*cells(row["product"], row["clients"], _num(row["ordered"]), row["allocated"], *rates, gini))
+    return table
+
+
+def _alert_lines(alerts: tuple[str, ...]) -> list[str]:
+    """The crossed thresholds, after the tables: the first MAX_ALERTS, then how many more."""
+    shown = list(alerts[:MAX_ALERTS])
+    if len(alerts) > MAX_ALERTS:
+        shown.append(f"… and {len(alerts) - MAX_ALERTS} more alerts (report.html lists every one)")
+    return shown
 
 
 def _skipped_table(skipped: tuple[NotAllocated, ...]) -> Table:
@@ -176,18 +205,14 @@ def _comparison_table(result: RunResult) -> Table:
     return table
 
 
+def _pct(x: object) -> str:
+    return f"{float(x) * 100:.1f}%" if isinstance(x, float) else "-"
+
+
+def _num(x: object) -> str:
+    return str(x) if x is not None else "-"
+
+
 def _nums(row: dict[str, object]) -> list[str]:
-    def pct(x: object) -> str:
-        return f"{float(x) * 100:.1f}%" if isinstance(x, float) else "-"
-
-    def num(x: object) -> str:
-        return str(x) if x is not None else "-"
-
-    return [
-        num(row["clients"]),
-        num(row["ordered"]),
-        num(row["entitled"]),
-        num(row["allocated"]),
-        pct(row["fill_rate"]),
-        pct(row["stockout_rate"]),
-    ]
+    counts = [_num(row[c]) for c in ("clients", "ordered", "entitled", "allocated")]
+    return [*counts, *(_pct(row[c]) for c in ("fill_rate", "stockout_rate", "full_fill_rate", "coverage"))]

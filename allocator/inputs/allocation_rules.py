@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from allocator.errors import RuleFileError
+from allocator.inputs.alert_rules import alert_problems
 from allocator.inputs.condition_compiler import too_complex
 from allocator.inputs.conditions import FieldKind, did_you_mean, limited_suggestions, parse_condition
 from allocator.inputs.models import MAX_QUANTITY, AllocationFile, FieldSpec
@@ -65,6 +66,7 @@ def compile_allocation(loaded: Loaded[AllocationFile], tiering: TieringRules) ->
     doc, problems = loaded.doc, list(loaded.problems)
     data = doc.data
     check_fields(doc, data.get("fields"), ("fields",), problems)
+    problems += alert_problems(doc, data)
     for name in as_mapping(data.get("fields")):
         if name in tiering.names:
             problems.append(doc.problem(("fields", name), f"'{name}' is already declared in {tiering.file}", key=True))

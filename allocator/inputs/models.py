@@ -14,6 +14,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from allocator.inputs.alert_rules import Alerts
+
 Number = int | float
 MAX_QUANTITY = 10**12  # cartons: supply, entitlements, caps, reserve amounts
 MAX_SUPPLY_FACTOR = 1000
@@ -171,6 +173,7 @@ class Product(Strict):
     segments: Segments | None = None
     multiplier: list[Multiplier] = []
     rotation: bool = False  # in a cycle: among equal claims, who got less earlier in the cycle goes first
+    alerts: Alerts | None = None  # overrides the file's alerts key by key
 
 
 class PlanColumns(Strict):
@@ -224,15 +227,24 @@ class AllocationFile(Strict):
     fields: dict[str, FieldSpec] = {}
     products: list[Product] = []
     plans: Plans | None = None
+    alerts: Alerts | None = None  # thresholds for every product
+
+
+def _factor_per_product(value: Any) -> Any:
+    """`supply_factor: 0.8`, one number where a factor per product is needed, says which form is meant."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise PydanticCustomError("per_product", "give one factor per product, like supply_factor: {zhonghua-soft: 0.8}")
+    return value
 
 
 class Variant(Strict):
     name: str = Field(min_length=1, max_length=100)
     description: str | None = None
     supply: dict[str, Quantity] = Field(default={}, description="Product id to supply, like {zhonghua-soft: 900}")
-    supply_factor: dict[str, Annotated[float, Field(ge=0, le=MAX_SUPPLY_FACTOR, allow_inf_nan=False)]] = Field(
-        default={}, description="Product id to supply factor, like {zhonghua-soft: 0.8}"
-    )
+    supply_factor: Annotated[
+        dict[str, Annotated[float, Field(ge=0, le=MAX_SUPPLY_FACTOR, allow_inf_nan=False)]],
+        BeforeValidator(_factor_per_product),
+    ] = Field(default={}, description="Product id to supply factor, like {zhonghua-soft: 0.8}")
     per_client: dict[str, Table] = Field(
         default={}, description="Product id to per-client table, like {zhonghua-soft: {A: 5, B: 3, C: 1}}"
     )
@@ -247,12 +259,29 @@ class Variant(Strict):
     )
 
 
+Encoding = Literal["utf-8", "gbk", "gb18030"]
+
+
 class SnapshotSpec(Strict):
-    """A snapshot with options: an xlsx sheet, the column holding client ids."""
+    """A snapshot with options: an xlsx sheet, the column holding client ids, a CSV's encoding."""
 
     path: str
     sheet: str | None = None
     id_column: str = "client_id"
+    encoding: Encoding = Field(
+        default="utf-8", description="A CSV snapshot's text encoding: utf-8, or gbk / gb18030 as Chinese Excel saves"
+    )
+
+
+class Outputs(Strict):
+    """What a run writes besides its CSVs: a workbook, a BOM before each CSV, snapshot columns kept."""
+
+    format: Literal["csv"] = "csv"
+    xlsx: bool = Field(default=False, description="Write workbook.xlsx beside the CSVs (slow for a million shops)")
+    csv_bom: bool = Field(default=False, description="Start every CSV with a UTF-8 BOM, so that Excel reads it as UTF-8")
+    keep_columns: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default=[], max_length=100, description="Snapshot columns carried into quotas.csv as text, like [name, district]"
+    )
 
 
 RoundName = Annotated[str, Field(min_length=1, max_length=40)]
@@ -298,6 +327,7 @@ class ScenarioFile(Strict):
     )
     cycle: CycleSpec | None = None
     round: RoundName | None = Field(default=None, description="The cycle's round this run issues (or --round)")
+    outputs: Outputs = Outputs()
 
 
 MODELS: dict[str, type[Strict]] = {

@@ -19,7 +19,10 @@ from pydantic import BaseModel
 from allocator import __version__
 from allocator.inputs.models import Variant
 from allocator.inputs.scenarios import BASE, snapshot_spec
+from allocator.outputs.report_amounts import cartons_section
+from allocator.outputs.report_metrics import alerts_section, metrics_table, tier_figures, variants_section
 from allocator.outputs.report_people import people_section
+from allocator.outputs.report_style import CSS
 from allocator.outputs.svg import (
     RATES,
     Scale,
@@ -39,59 +42,11 @@ if TYPE_CHECKING:  # runner.py imports this module to write report.html
 from allocator.pipeline.run import RunResult, VariantResult
 
 INT_COLUMNS = ("clients", "ordered", "entitled", "allocated", "min_quota", "max_quota")
-RATE_COLUMNS = ("fill_rate", "stockout_rate")
+RATE_COLUMNS = ("fill_rate", "stockout_rate", "full_fill_rate", "coverage", "gap_rate", "top10_share", "gini")
 RATE_CHARTS = (
     ("fill_rate", "Fill rate", "allocated ÷ ordered"),
     ("stockout_rate", "Stock-out rate", "share of ordering clients that got nothing"),
 )
-
-CSS = """
-:root{--ink:#111827;--text:#1f2937;--muted:#6b7280;--line:#e5e7eb;--soft:#f8fafc}*{box-sizing:border-box}
-html{-webkit-print-color-adjust:exact;print-color-adjust:exact}body{margin:0;background:#fff;color:var(--text);
-font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,"Noto Sans",
-"Liberation Sans",sans-serif}main{max-width:1120px;margin:0 auto;padding:32px 40px 56px}
-header{border-bottom:2px solid var(--ink);padding-bottom:14px}
-.kicker{text-transform:uppercase;letter-spacing:.08em;font-size:11px;color:var(--muted);font-weight:600}
-h1{font-size:28px;line-height:1.2;margin:2px 0 6px;color:var(--ink)}
-h2{font-size:19px;margin:40px 0 12px;padding-bottom:6px;border-bottom:1px solid var(--line);color:var(--ink)}
-h3{font-size:15px;margin:22px 0 8px;color:var(--ink)}p{margin:6px 0}.muted,.sub{color:var(--muted)}
-code{font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:var(--soft);padding:0 3px;
-border-radius:3px}.stats{display:flex;gap:12px;margin:18px 0 4px}
-.stat{flex:1;border:1px solid var(--line);border-radius:8px;padding:10px 14px;background:var(--soft)}
-.stat b{display:block;font-size:22px;color:var(--ink);font-variant-numeric:tabular-nums}
-.stat span{color:var(--muted);font-size:11px;text-transform:uppercase;letter-spacing:.06em}
-dl.prov{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;font-size:12px;margin:12px 0 0}
-dl.prov dt{color:var(--muted)}dl.prov dd{margin:0}
-nav ol{display:flex;flex-wrap:wrap;gap:4px 18px;list-style:none;padding:0;margin:14px 0 0;font-size:13px}
-a{color:#1d4ed8;text-decoration:none}ul.variants{margin:6px 0;padding-left:18px}ul.variants li{margin:2px 0}
-table{border-collapse:collapse;font-variant-numeric:tabular-nums;margin:4px 0 8px}
-caption{text-align:left;font-weight:600;color:var(--ink);padding:2px 0 6px}
-th,td{padding:4px 10px;border-bottom:1px solid var(--line);text-align:left;vertical-align:middle}
-thead th{font-size:11px;color:var(--muted);font-weight:600;text-transform:uppercase;letter-spacing:.04em;
-border-bottom:1.5px solid #9ca3af;white-space:nowrap}.n{text-align:right}td.nil{color:#9ca3af}
-tr.first td,tr.first th{border-top:1.5px solid #9ca3af}tr.extra td{color:var(--muted);background:var(--soft)}
-table.summary{width:100%;font-size:12.5px}table.summary td{padding:3px 7px;white-space:nowrap}
-table.summary td[data-col=note]{white-space:normal;min-width:170px}table.summary thead th{white-space:normal;padding:4px 7px}
-td.rep{color:#9ca3af}table.quotas td,table.quotas th{padding:3px 6px}th.var{text-transform:none;font-size:12px;color:var(--ink)}
-.meter{display:inline-block;width:90px;height:8px;background:var(--line);border-radius:4px;overflow:hidden;
-vertical-align:middle;margin-right:6px}.meter span{display:block;height:100%;background:#0072B2}
-.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(330px,1fr));gap:18px 32px;align-items:start}
-figure{margin:0;break-inside:avoid}figcaption{font-weight:600;color:var(--ink);margin-bottom:4px}
-.scroll{overflow-x:auto}svg{display:block;max-width:100%;height:auto}svg text{font-size:11px;fill:#374151}
-svg text.v,svg text.ax{fill:#6b7280;font-size:10px}svg text.lad{font-weight:600;fill:#111827}
-td svg{display:inline-block;vertical-align:middle}
-.legend{list-style:none;padding:0;margin:2px 0 8px;display:flex;flex-wrap:wrap;gap:4px 16px;font-size:12px;
-color:var(--muted)}
-.sw{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:6px;vertical-align:-1px}
-table.matrix td{text-align:center;min-width:36px;padding:3px 6px;border:1px solid #fff}table.matrix td.z{color:#cbd5e1}
-table.dense td,table.dense th{min-width:0;padding:2px 3px;font-size:11px}table.dense thead th{font-size:10px}
-table.matrix td.diag{box-shadow:inset 0 0 0 2px #111827}table.matrix th[scope=row]{white-space:nowrap}
-.notes{color:#92400e;background:#fffbeb;border-left:3px solid #f59e0b;padding:6px 10px;margin:8px 0;font-size:13px}
-footer{margin-top:48px;padding-top:10px;border-top:1px solid var(--line);color:var(--muted);font-size:12px}
-@media print{main{max-width:none;padding:0}h2{break-after:avoid}nav{display:none}.scroll{overflow:visible}
-section.product,table.matrix{break-inside:avoid-page}}
-@page{size:A4;margin:14mm}
-"""
 
 
 def render_report(result: RunResult) -> str:
@@ -103,7 +58,10 @@ def render_report(result: RunResult) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{esc(s.spec.name)} · allocation report</title><style>{CSS}</style></head><body><main>",
         _header(result, products),
+        alerts_section(result),
         _supply(result),
+        variants_section(result),
+        cartons_section(result),
         _tiers(result),
         *(_product(result, i, pid) for i, pid in enumerate(products)),
         _not_allocated(result),
@@ -135,7 +93,9 @@ def _header(result: RunResult, products: list[str]) -> str:
         ("tiering", spec.tiering, s.tiering.sha256),
         ("allocation", spec.allocation, s.allocation.sha256),
     ]
-    toc = [("supply", "Supply"), ("tiers", "Tiers"), *((f"p{i}", pid) for i, pid in enumerate(products))]
+    toc = [("alerts", "Alerts")] * bool(alerts_section(result)) + [("supply", "Supply")]
+    toc += [("variants", "Variants side by side")] * (len(result.variants) > 1)
+    toc += [("cartons", "Cartons per shop"), ("tiers", "Tiers"), *((f"p{i}", pid) for i, pid in enumerate(products))]
     return "".join(
         [
             '<header><div class="kicker">Allocation report</div>',
@@ -279,7 +239,7 @@ def _product(result: RunResult, index: int, pid: str) -> str:
         weights = spec.segments.weights
         split = "" if weights is None else f", pools by {weights}" if isinstance(weights, str) else ", weighted pools"
         facts.append(f"segments by <code>{esc(', '.join(spec.segments.by))}</code>: {chosen}{esc(split)}")
-    tiers = [_tier_rows(v.summary, pid) for v in result.variants]
+    tiers = [tier_figures(v, pid, result.scenario.tiering.ladders) for v in result.variants]
     ladders = result.scenario.tiering.ladders
     groups = [(lad, t) for lad, ts in ladders.items() for t in ts if any((lad, t) in rows for rows in tiers)]
 
@@ -299,24 +259,9 @@ def _product(result: RunResult, index: int, pid: str) -> str:
     key = legend((v.name, series_colour(i)) for i, v in enumerate(result.variants)) if len(result.variants) > 1 else ""
     return (
         f'<section class="product" id="p{index}"><h2>{esc(pid)}</h2><p class="sub">{" · ".join(facts)}</p>'
-        f'{key}<div class="grid">{"".join(charts)}</div>{_quota_table(result, pid, groups, tiers)}</section>'
+        f'{key}<div class="grid">{"".join(charts)}</div>{metrics_table(result, pid, tiers[0])}'
+        f"{_quota_table(result, pid, groups, tiers)}</section>"
     )
-
-
-def _tier_rows(summary: pl.DataFrame, pid: str) -> dict[tuple[str, str], dict[str, Any]]:
-    """The product's per-tier summary rows by (ladder, tier), best tier first; a product with
-    segments has one row per segment and tier, added up here (rates worked out again)."""
-    rows = summary.filter((pl.col("product") == pid) & (pl.col("line") == "tier"))
-    if "segment" in rows.columns and rows["segment"].n_unique() > 1:
-        rows = rows.group_by("ladder", "tier", maintain_order=True).agg(
-            pl.col("clients").sum(), pl.col("ordered").sum(), pl.col("allocated").sum(),
-            pl.col("min_quota").min(), pl.col("max_quota").max(),
-            (pl.col("stockout_rate") * pl.col("clients")).sum().alias("_stocked"),
-        ).with_columns(
-            pl.when(pl.col("ordered") > 0).then(pl.col("allocated") / pl.col("ordered")).alias("fill_rate"),
-            pl.when(pl.col("ordered") > 0).then(pl.col("_stocked") / pl.col("clients")).alias("stockout_rate"),
-        )  # fmt: skip
-    return {(r["ladder"], r["tier"]): r for r in rows.iter_rows(named=True)}
 
 
 def _quota_table(
@@ -368,8 +313,8 @@ def _not_allocated(result: RunResult) -> str:
     if not skipped:
         return ""
     rows = "".join(
-        f"<tr><td class='n'>{p.row}</td><td>{esc(p.code)}</td><td>{esc(p.name)}</td><td>{esc(p.method)}</td>"
-        f"<td>{esc(p.reason)}</td></tr>"
+        f"<tr><td class='n'>{p.row}</td><td>{esc(p.code)}</td><td class='wrap'>{esc(p.name)}</td>"
+        f"<td>{esc(p.method)}</td><td class='wrap'>{esc(p.reason)}</td></tr>"
         for p in skipped
     )
     return (

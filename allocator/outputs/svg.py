@@ -9,6 +9,7 @@ the same bytes.
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -20,7 +21,14 @@ INK = "#374151"
 GRID = "#e5e7eb"
 ZERO_COLOUR = "#e5e7eb"
 HEAT = "#1d4ed8"
-CHAR = 6.6  # average width of an 11px label character, for laying out label columns
+CHAR = 6.6  # average width of an 11px Latin label character, for laying out label columns
+WIDE = 2 * CHAR  # a CJK character is about as wide as it is tall (11px): two Latin ones, rounded up
+
+
+def text_width(text: str) -> float:
+    """The width an 11px label takes: CJK and other wide characters count double, so that
+    十档 or 一档 get room for both characters instead of being clipped at the chart's edge."""
+    return sum(WIDE if unicodedata.east_asian_width(ch) in "WF" else CHAR for ch in text)
 
 
 def esc(value: object) -> str:
@@ -120,7 +128,7 @@ def grouped_bars(title: str, groups: Sequence[tuple[str, str]], series: Sequence
     series gets its values written at the bar ends.
     """
     several = len({lad for lad, _ in groups}) > 1
-    label_w = 12 + CHAR * max((len(name) for g in groups for name in (g if several else g[1:])), default=1)
+    label_w = 12 + max((text_width(name) for g in groups for name in (g if several else g[1:])), default=CHAR)
     plot_w, top = 330.0, 16.0
     bar = 14.0 if len(series) == 1 else 7.0 if len(series) > 2 else 9.0
     row_h = len(series) * bar + (8 if len(series) == 1 else 7)

@@ -16,7 +16,10 @@ class _Variant(Protocol):
     def summary(self) -> pl.DataFrame: ...
 
 
-COLUMNS = ["product", "ladder", "tier", "variant", "clients", "allocated", "fill_rate", "stockout_rate", "tier_changed"]
+COLUMNS = [
+    "product", "ladder", "tier", "variant", "clients", "allocated", "fill_rate", "stockout_rate", "full_fill_rate",
+    "coverage", "tier_changed",
+]  # fmt: skip
 
 
 def comparison(variants: Sequence[_Variant], tier_changes: dict[str, pl.DataFrame] | None = None) -> pl.DataFrame:
@@ -37,6 +40,8 @@ def comparison(variants: Sequence[_Variant], tier_changes: dict[str, pl.DataFram
             "allocated",
             "fill_rate",
             "stockout_rate",
+            "full_fill_rate",
+            "coverage",
         )
         changes = (tier_changes or {}).get(v.name)
         if changes is not None:

@@ -13,6 +13,7 @@ from allocator.errors import ScenarioError
 from allocator.inputs.product_terms import ProductTerms
 from allocator.inputs.rule_files import display_path
 from allocator.inputs.scenarios import BASE, Scenario, load_scenario
+from allocator.pipeline.alerts import variant_alerts
 from allocator.pipeline.allocation import ProductResult, allocate
 from allocator.pipeline.comparison import comparison
 from allocator.pipeline.cycle import Issued, RoundSupply, is_last_round, round_supplies, round_terms
@@ -50,6 +51,7 @@ class RunResult:
     previous: dict[str, object] | None = None  # where empty current tiers were taken from
     warnings: tuple[str, ...] = ()  # the snapshot's, rendered with file, row and column
     round_supplies: dict[str, RoundSupply] | None = None  # in a cycle: this round's supply per product
+    alerts: tuple[str, ...] = ()  # the allocation file's thresholds that were crossed, base first
 
     @property
     def comparison(self) -> pl.DataFrame:
@@ -100,6 +102,7 @@ def run(
     )
     variants = []
     problems: list[str] = []
+    alerts: list[str] = []
     for name, terms in all_terms.items():
         clients, own_tiers = base, None
         if name in scenario.variant_tiering:
@@ -115,13 +118,15 @@ def run(
             problems += exc.lines if name == BASE else [f"{line} (variant {name})" for line in exc.lines]
             continue
         summary = summarize(products, clients, scenario.allocation.not_allocated)
+        several = len(clients.ladders.tiers) > 1
+        alerts += variant_alerts(scenario.allocation, products, terms, summary, several, None if name == BASE else name)
         variants.append(VariantResult(name, products, summary, tier_amounts_table(products, clients), own_tiers))
     if problems or manual.problems:
         raise ManualProblems([*manual.problems, *problems])
     timings["allocate"] = time.perf_counter() - t2
     shown = scenario.clients.display or display_path(scenario.snapshot)
     warnings = tuple(w.render(shown) for w in scenario.clients.warnings)
-    return RunResult(scenario, table, tiers, variants, timings, filled, warnings, supplies)
+    return RunResult(scenario, table, tiers, variants, timings, filled, warnings, supplies, tuple(alerts))
 
 
 def _round(

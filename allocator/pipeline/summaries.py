@@ -1,4 +1,7 @@
-"""Per-tier figures of a run: the summary table and the tier-amounts table, summed exactly."""
+"""Per-tier figures of a run: the summary table and the tier-amounts table, summed exactly.
+
+`cell_sums` lives in `metrics` with the field's metrics; it is imported here for the callers
+that know it from this module."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ import polars as pl
 from allocator.errors import SnapshotError
 from allocator.inputs.plan_sheets import NotAllocated
 from allocator.pipeline.allocation import INT64_MAX, ProductResult
+from allocator.pipeline.metrics import METRICS, cell_sums, line_metrics, rounded
 from allocator.pipeline.tiered import TieredClients
 
 
@@ -32,9 +36,10 @@ def _groups(res: ProductResult, ctx: TieredClients) -> tuple[np.ndarray, list[tu
 def summarize(
     results: Sequence[ProductResult], ctx: TieredClients, skipped: Sequence[NotAllocated] = ()
 ) -> pl.DataFrame:
-    """Per product x [segment x] ladder x tier (groups that have clients, best first), then clients
-    outside the segments, reserve and unallocated; last, the plans of a plan sheet that are not
-    allocated, each with its reason."""
+    """Per product x [segment x] ladder x tier (groups that have clients, best first), then the
+    product's own line (every client in its segments), clients outside the segments, budgets,
+    locks, reserve and unallocated; last, the plans of a plan sheet that are not allocated, each
+    with its reason. Each tier and product line has the field's metrics (`metrics.py`)."""
     rows: list[dict[str, Any]] = []
     for res in results:
         codes, keys, inside = _groups(res, ctx)
@@ -53,7 +58,7 @@ def summarize(
     schema = {
         "product": pl.String, "line": pl.String, "segment": pl.String, "ladder": pl.String, "tier": pl.String,
         "clients": pl.Int64, "ordered": pl.Int64, "entitled": pl.Int64, "allocated": pl.Int64,
-        "fill_rate": pl.Float64, "stockout_rate": pl.Float64, "min_quota": pl.Int64,
+        "fill_rate": pl.Float64, "stockout_rate": pl.Float64, **dict.fromkeys(METRICS, pl.Float64), "min_quota": pl.Int64,
         "max_quota": pl.Int64, "note": pl.String,
     }  # fmt: skip
     frame = pl.DataFrame(rows, schema=schema)
@@ -63,8 +68,25 @@ def summarize(
 def _tier_rows(
     res: ProductResult, codes: np.ndarray, keys: list[tuple[str, str, str]], inside: np.ndarray
 ) -> list[dict[str, Any]]:
+    """One line per (segment, ladder, tier) with clients, then the product's line: its clients
+    in the segments (every client without segments), with the same figures."""
     cols = res.columns if inside.all() else res.columns.filter(pl.Series(inside))
-    groups = len(keys)
+    rows = figures(res, cols, codes, len(keys), "tier")
+    for row in rows:
+        c = row.pop("_cell")
+        row.update(zip(("segment", "ladder", "tier"), keys[c], strict=True))
+        row["note"] = _amount_note(res, *keys[c])
+    [product] = figures(res, cols, np.zeros(cols.height, dtype=np.int64), 1, "product", keep_empty=True)
+    del product["_cell"]
+    return [*rows, product]
+
+
+def figures(
+    res: ProductResult, cols: pl.DataFrame, codes: np.ndarray, groups: int, line: str, keep_empty: bool = False
+) -> list[dict[str, Any]]:
+    """The summary figures of each group of clients of a product (`codes`, one per row of
+    `cols`: ordered, entitled, quota), exact, with the field's metrics; `_cell` is the group.
+    Groups without clients are left out unless `keep_empty`."""
     clients = np.bincount(codes, minlength=groups)
     quota = cols["quota"].to_numpy()
     ordered_s = cols["ordered"]
@@ -80,23 +102,25 @@ def _tier_rows(
     }
     for what in ("ordered", "entitled", "allocated"):
         if max(sums[what], default=0) > INT64_MAX:
-            raise SnapshotError(f"{res.product}: the {what} units of one tier add up to more than {INT64_MAX}")
+            raise SnapshotError(f"{res.product}: the {what} units of one {line} add up to more than {INT64_MAX}")
+    metrics = line_metrics(codes, quota, ordered if has_orders else None, groups)
     low = np.full(groups, np.iinfo(np.int64).max)
     high = np.full(groups, np.iinfo(np.int64).min)
     np.minimum.at(low, codes, quota)
     np.maximum.at(high, codes, quota)
     rows = []
-    for c in np.flatnonzero(clients).tolist():
-        seg, lad, tier = keys[c]
+    for c in range(groups) if keep_empty else np.flatnonzero(clients).tolist():
         got = {k: int(v[c]) for k, v in sums.items()}
+        some = bool(clients[c])
         rows.append(
             {
-                "product": res.product, "line": "tier", "segment": seg, "ladder": lad, "tier": tier,
+                "_cell": c, "product": res.product, "line": line, "segment": "", "ladder": "", "tier": "",
                 "clients": int(clients[c]), "ordered": got["ordered"] if has_orders else None,
                 "entitled": got["entitled"], "allocated": got["allocated"],
                 "fill_rate": _rate(got["allocated"], got["ordered"]) if has_orders else None,
                 "stockout_rate": _rate(got["stocked_out"], got["ordering"]) if has_orders else None,
-                "min_quota": int(low[c]), "max_quota": int(high[c]), "note": _amount_note(res, seg, lad, tier),
+                **{name: rounded(values[c]) for name, values in metrics.items()},
+                "min_quota": int(low[c]) if some else None, "max_quota": int(high[c]) if some else None, "note": "",
             }
         )  # fmt: skip
     return rows
@@ -177,23 +201,6 @@ def tier_amounts_table(results: Sequence[ProductResult], ctx: TieredClients) -> 
     }
     frame = pl.DataFrame(rows, schema=schema, orient="row")
     return frame if ctx.segment_column else frame.drop("segment")
-
-
-_HALF = 26  # values below 2**53 split into two halves whose per-cell float sums stay exact
-
-
-def cell_sums(codes: np.ndarray, values: np.ndarray, cells: int) -> list[int]:
-    """Exact whole-number sum of `values` (0 <= v < 2**53) per cell code, as Python ints.
-
-    A float64 bincount rounds once a cell's total passes 2**53; each half of a value is below
-    2**27, so its per-cell sum stays exact for fewer than 2**26 clients per cell.
-    """
-    v = np.asarray(values, dtype=np.int64)
-    if v.size == 0 or int(v.max()) * v.size < 2**53:  # no partial sum can pass 2**53: one float pass is exact
-        return [int(x) for x in np.bincount(codes, weights=v, minlength=cells).tolist()]
-    high = np.bincount(codes, weights=v >> _HALF, minlength=cells)
-    low = np.bincount(codes, weights=v & ((1 << _HALF) - 1), minlength=cells)
-    return [(int(h) << _HALF) + int(lo) for h, lo in zip(high.tolist(), low.tolist(), strict=True)]
 
 
 def _line(product: str, line: str, allocated: int, note: str) -> dict[str, Any]:

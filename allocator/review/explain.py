@@ -16,13 +16,13 @@ from typing import Any
 import polars as pl
 
 from allocator.errors import AllocatorError
-from allocator.inputs.conditions import All, Compare, Cond, Not, evaluate
+from allocator.inputs.conditions import All, Compare, Cond, Not, did_you_mean, evaluate
 from allocator.inputs.expressions import columns_of, evaluate_row
 from allocator.inputs.product_rules import ProductRules
 from allocator.inputs.rule_files import display_path
 from allocator.inputs.tiering_rules import TieringRules
 from allocator.pipeline.allocation import ProductResult
-from allocator.pipeline.run import RunResult
+from allocator.pipeline.run import RunResult, VariantResult
 from allocator.pipeline.segments import OUTSIDE as NOT_IN_SEGMENTS
 from allocator.pipeline.segments import plan_segments
 from allocator.review.explain_hand import hand_of, locked_units, rules_only, with_hand
@@ -34,24 +34,28 @@ class InconsistentExplanation(RuntimeError):
     """The recomputed chain disagrees with the run: a bug, never a user error."""
 
 
-def explain_client(client_id: str, result: RunResult) -> Json:
+def explain_client(client_id: str, result: RunResult, variant: str | None = None) -> Json:
     """The whole chain for one client of a run, JSON-serialisable: inputs, rules, tier, quotas.
 
-    The derived values' expressions are shown as written, from the tiering file's own document."""
+    `variant` names one of the scenario's variants (None: the base): its own thresholds place the
+    client, and its supply, per_client, rounding and reserve decide the quotas. The derived
+    values' expressions are shown as written, from the tiering file's own document."""
+    chosen = _variant(result, variant)
     table = result.clients
     matches = table.filter(pl.col("client_id") == client_id)
     if matches.height == 0:
         raise AllocatorError(_unknown(client_id, table["client_id"].to_list(), result))
     row = {k: v for k, v in matches.row(0, named=True).items() if k != "_row"}
-    tiers = result.tiers.filter(pl.col("client_id") == client_id).row(0, named=True)
-    rules = result.scenario.tiering
+    own = chosen.tiers if chosen.tiers is not None else result.tiers
+    tiers = own.filter(pl.col("client_id") == client_id).row(0, named=True)
+    rules = result.scenario.variant_tiering.get(chosen.name, result.scenario.tiering)
     out: Json = {
         "client_id": client_id,
         "scenario": result.scenario.spec.name,
         "scenario_file": result.scenario.file,
         "period": result.scenario.spec.period,
         "seed": result.scenario.spec.seed,
-        "variant": result.variants[0].name,
+        "variant": chosen.name,
         "ladder": row["ladder"],
         "inputs": _inputs(result, row),
         "derived": _derived(rules, row),
@@ -61,8 +65,20 @@ def explain_client(client_id: str, result: RunResult) -> Json:
     tier = out["adjustments"][-1]["tier_after"] if out["adjustments"] else out["placement"]["tier"]
     out["moves"] = _moves(rules, row, tier, tiers)
     out["tier"] = tiers["tier"]
-    out["products"] = [_product(p, result, row, tiers) for p in result.scenario.allocation.products]
+    out["products"] = [_product(p, result, chosen, row, tiers) for p in result.scenario.allocation.products]
     return out
+
+
+def _variant(result: RunResult, name: str | None) -> VariantResult:
+    """The run's variant of that name (the base when None); an unknown name is a user error."""
+    if name is None:
+        return result.variants[0]
+    names = [v.name for v in result.variants]
+    if name in names:
+        return result.variants[names.index(name)]
+    where = result.scenario.file
+    hint = did_you_mean(name, names) or f"; its variants are {', '.join(names)}"
+    raise AllocatorError(f"unknown variant '{name}' of {where}{hint}")
 
 
 def _unknown(client_id: str, ids: list[str], result: RunResult) -> str:
@@ -178,10 +194,10 @@ def _moves(rules: TieringRules, row: Json, tier: str, tiers: Json) -> Json:
     return dict(zip(keys, (current, rules.max_up, rules.max_down, tier, ladder[rank], limit or None), strict=True))
 
 
-def _product(p: ProductRules, result: RunResult, row: Json, tiers: Json) -> Json:
+def _product(p: ProductRules, result: RunResult, variant: VariantResult, row: Json, tiers: Json) -> Json:
     spec = p.spec
-    res = next(r for r in result.variants[0].products if r.product == spec.id)
-    terms = result.scenario.variants[result.variants[0].name][spec.id]
+    res = next(r for r in variant.products if r.product == spec.id)
+    terms = result.scenario.variants[variant.name][spec.id]
     q = res.quotas.filter(pl.col("client_id") == row["client_id"]).row(0, named=True)
     lad, tier = tiers["ladder"], tiers["tier"]
     facts = {**row, "tier": tier}

@@ -16,7 +16,7 @@ reviewer of a tiering-only pull request still sees the migration); quotas need a
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -66,16 +66,26 @@ class Side:
     allocation: AllocationRules | None  # None: tiers only (no allocation file on either side)
     tiers: pl.DataFrame  # client_id, ladder, tier, placed_by
     quotas: pl.DataFrame  # client_id, product, ladder, tier, ordered, entitled, quota
+    products: list[dict[str, Any]] = field(default_factory=list)  # summary.csv's product lines
 
 
 @dataclass(frozen=True)
-class Affected:
-    """The clients a change touches most: up to TOP rows, and how many clients it touches in all."""
+class Movers:
+    """The clients a change touches, in three groups: gainers and losers (their quotas, added up
+    over the products, went up or down; with tiers only: a better or a worse tier on the same
+    ladder) and the others (tier, placing rule or quotas changed, nothing gained or lost in all).
+    Each group keeps its TOP first rows and counts the rest."""
 
-    rows: list[dict[str, Any]]  # client_id, ladder(_after), tier(_after), placed_by(_after)
-    total: int
+    gainers: list[dict[str, Any]]  # client_id, ladder(_after), tier(_after), placed_by(_after), net, steps
+    losers: list[dict[str, Any]]
+    others: list[dict[str, Any]]
+    counts: tuple[int, int, int]  # gainers, losers, others in all
     products: list[str]
     quotas: dict[tuple[str, str], tuple[int | None, int | None]]  # (client, product): before, after
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts)
 
 
 @dataclass(frozen=True)
@@ -95,7 +105,8 @@ class Impact:
     quota_moves: int  # (client, product) pairs whose quota changes
     units_moved: int
     net: int  # units allocated after minus before
-    affected: Affected
+    movers: Movers
+    client_quotas: pl.DataFrame  # client_id, product, quota, quota_after: every client and product
 
     @property
     def tiers_only(self) -> bool:
@@ -150,7 +161,7 @@ def _compared(
     quota_moves = q.filter(pl.col("quota") != pl.col("quota_after")).height
     return Impact(
         b, a, changes, snap, t.height, shown, spec, t, groups, int(moved_tier.sum()), quota_moves,
-        _units_moved(groups), net, _affected(b, a, t, q),
+        _units_moved(groups), net, _movers(b, a, t, q), q,
     )  # fmt: skip
 
 
@@ -181,26 +192,38 @@ def _run_sides(
         base = result.variants[0]
         cols = ["client_id", "product", "ladder", "tier", "segment", "ordered", "entitled", "quota"]
         quotas = pl.concat([_with_segment(p.quotas).select(cols) for p in base.products])
-        out[name] = Side(files[name], t, a, result.tiers.select("client_id", "ladder", "tier", "placed_by"), quotas)
+        lines = base.summary.filter(pl.col("line") == "product").to_dicts()
+        tiers = result.tiers.select("client_id", "ladder", "tier", "placed_by")
+        out[name] = Side(files[name], t, a, tiers, quotas, lines)
     return out
 
 
-def _affected(b: Side, a: Side, t: pl.DataFrame, q: pl.DataFrame) -> Affected:
-    """The clients whose tier, placing rule or quotas change: the TOP most changed, and the count."""
-    delta = q.group_by("client_id").agg((pl.col("quota") - pl.col("quota_after")).abs().sum().alias("dq"))
-    t = t.join(delta, on="client_id", how="left").with_columns(pl.col("dq").fill_null(0))
+def _movers(b: Side, a: Side, t: pl.DataFrame, q: pl.DataFrame) -> Movers:
+    """Gainers, losers and the other clients whose tier, placing rule or quotas change."""
+    delta = q.group_by("client_id").agg(
+        (pl.col("quota_after") - pl.col("quota")).sum().alias("net"),
+        (pl.col("quota") - pl.col("quota_after")).abs().sum().alias("dq"),
+    )
+    t = t.join(delta, on="client_id", how="left").with_columns(pl.col("net", "dq").fill_null(0))
     hit = t.filter(pl.col("moved") | (pl.col("dq") > 0) | pl.col("placed_by").ne_missing(pl.col("placed_by_after")))
     products = list(dict.fromkeys([p.id for p in _products(b)] + [p.id for p in _products(a)]))
-    if hit.height == 0:
-        return Affected([], 0, products, {})
     rank_b = b.tiering.ladder_table.frame("ladder", "tier", "rank")
     rank_a = a.tiering.ladder_table.frame("ladder_after", "tier_after", "rank_after")
     ranked = hit.join(rank_b, on=["ladder", "tier"], how="left").join(
         rank_a, on=["ladder_after", "tier_after"], how="left"
     )
+    same_ladder = pl.col("ladder") == pl.col("ladder_after")
+    up = (pl.col("rank") - pl.col("rank_after")).fill_null(0)  # steps towards the better tier
     steps = (pl.col("rank") - pl.col("rank_after")).abs().fill_null(1).alias("steps")  # other ladder: one step
-    rows = ranked.with_columns(steps).sort(["dq", "steps", "client_id"], descending=[True, True, False]).head(TOP)
-    ids = rows["client_id"].to_list()
+    ranked = ranked.with_columns(steps, pl.when(same_ladder).then(up).otherwise(0).alias("up"))
+    by = pl.col("net") if b.allocation is not None else pl.col("up")  # tiers only: moved up or down
+    gain, loss = by > 0, by < 0
+    size = pl.col("net").abs() if b.allocation is not None else pl.col("steps")
+    groups = [ranked.filter(gain), ranked.filter(loss), ranked.filter(~gain & ~loss)]
+    keys = (["_size", "steps", "client_id"], [True, True, False])
+    ordered = [g.with_columns(size.alias("_size")).sort(keys[0], descending=keys[1]).head(TOP) for g in groups[:2]]
+    ordered.append(groups[2].sort(["dq", "steps", "client_id"], descending=[True, True, False]).head(TOP))
+    ids = [cid for g in ordered for cid in g["client_id"].to_list()]
     quotas: dict[tuple[str, str], tuple[int | None, int | None]] = {}
     for name, side in (("b", b), ("a", a)):
         for cid, pid, quota in (
@@ -208,7 +231,33 @@ def _affected(b: Side, a: Side, t: pl.DataFrame, q: pl.DataFrame) -> Affected:
         ):
             old = quotas.get((cid, pid), (None, None))
             quotas[(cid, pid)] = (quota, old[1]) if name == "b" else (old[0], quota)
-    return Affected(rows.to_dicts(), hit.height, products, quotas)
+    gainers, losers, others = (g.to_dicts() for g in ordered)
+    counts = (groups[0].height, groups[1].height, groups[2].height)
+    return Movers(gainers, losers, others, counts, products, quotas)
+
+
+CLIENT_COLUMNS = ["client_id", "ladder_before", "ladder_after", "tier_before", "tier_after", "placed_by_before",
+                  "placed_by_after"]  # fmt: skip
+QUOTA_LIST_COLUMNS = ["product", "quota_before", "quota_after", "change"]  # with quotas, after CLIENT_COLUMNS
+
+
+def client_list(found: Impact) -> pl.DataFrame:
+    """Every client of the snapshot: its ladder, tier and placing rule on both sides and, with
+    quotas, one row per product with its quota before and after and the change; by client id,
+    then product in the rule files' order."""
+    t = found.tiers.select(
+        "client_id", pl.col("ladder").alias("ladder_before"), "ladder_after", pl.col("tier").alias("tier_before"),
+        "tier_after", pl.col("placed_by").alias("placed_by_before"), "placed_by_after",
+    )  # fmt: skip
+    assert t.columns == CLIENT_COLUMNS
+    if found.tiers_only:
+        return t.sort("client_id")
+    rank = pl.DataFrame({"product": found.movers.products, "_p": range(len(found.movers.products))})
+    q = found.client_quotas.join(rank, on="product", how="left").select(
+        "client_id", "product", pl.col("quota").alias("quota_before"), "quota_after",
+        (pl.col("quota_after") - pl.col("quota")).alias("change"), "_p",
+    )  # fmt: skip
+    return t.join(q, on="client_id", how="left").sort("client_id", "_p").select(*CLIENT_COLUMNS, *QUOTA_LIST_COLUMNS)
 
 
 def _products(side: Side) -> list[ProductRules]:

@@ -56,7 +56,7 @@ def render_impact(found: Impact) -> str:
         )
     lines += ["### Tier migration", "", *_migration(b, a, found.tiers)]
     lines += ["### Quotas", "", NEEDS_ALLOCATION, ""] if tiers_only else ["### Quotas by product and tier", ""]
-    lines += [] if tiers_only else _quota_table(found.groups)
+    lines += [] if tiers_only else [*_quota_table(found.groups), *_metrics(found)]
     lines += _clients(found)
     return "\n".join(lines)
 
@@ -155,24 +155,64 @@ def _quota_table(groups: list[dict[str, Any]]) -> list[str]:
     return [*_table(header, rows, 3), "", *note]
 
 
+def _pct(v: Any, column: str) -> str | None:
+    if v is None:
+        return None
+    return f"{v:.3f}" if column == "gini" else f"{v * 100:.1f}%"
+
+
+METRICS = (("fill_rate", "fill rate"), ("full_fill_rate", "full fill"), ("coverage", "coverage"),
+           ("gap_rate", "gap"), ("top10_share", "top 10 %"), ("gini", "Gini"))  # fmt: skip
+
+
+def _metrics(found: Impact) -> list[str]:
+    """Per product, summary.csv's product line before and after: the field's metrics."""
+    before = {r["product"]: r for r in found.before.products}
+    after = {r["product"]: r for r in found.after.products}
+    rows, same = [], 0
+    for pid in found.movers.products:
+        b, a = before.get(pid, {}), after.get(pid, {})
+        cells = [_ba(_pct(b.get(c), c), _pct(a.get(c), c)) for c, _ in METRICS]
+        if b.get("allocated") == a.get("allocated") and all("→" not in c for c in cells):
+            same += 1
+            continue
+        rows.append([pid, _ba(b.get("clients"), a.get("clients")), _ba(b.get("allocated"), a.get("allocated")), *cells])
+    if not rows:
+        return []
+    header = ["product", "clients", "allocated", *(h for _, h in METRICS)]
+    note = [f"{_plural(same, 'product', 'products')} without change not shown.", ""] if same else []
+    return ["### Metrics by product", "", *_table(header, rows, 1), "", *note]
+
+
 def _clients(found: Impact) -> list[str]:
-    affected = found.affected
-    if affected.total == 0:
+    movers = found.movers
+    if movers.total == 0:
         return ["No client is affected.", ""]
-    products, quotas = affected.products, affected.quotas
-    table = [
-        [
-            r["client_id"],
-            _ba(r["ladder"], r["ladder_after"]),
-            _ba(r["tier"], r["tier_after"]),
-            _ba(r["placed_by"] or "default", r["placed_by_after"] or "default"),
-            *(_ba(*quotas.get((r["client_id"], pid), (None, None))) for pid in products),
-        ]
-        for r in affected.rows
-    ]
-    total = affected.total
-    shown = f"{TOP} of {total}" if total > TOP else _plural(total, "client", "clients")
-    order = "by tier change, then id" if found.tiers_only else "by quota change, then tier change, then id"
-    title = f"### Most affected clients ({shown}; {order})"
+    products, quotas = movers.products, movers.quotas
     header = ["client", "ladder", "tier", "placed by", *map(markdown, products)]
-    return [title, "", *_table(header, table, 4), ""]
+    if found.tiers_only:
+        titles = ("Moved to a better tier", "Moved to a worse tier", "Other affected clients")
+        orders = ("by tiers moved, then id",) * 2 + ("by tier change, then id",)
+    else:
+        titles = ("Gainers", "Losers", "Other affected clients")
+        orders = ("by units gained, then tier change, then id", "by units lost, then tier change, then id",
+                  "nothing gained or lost in all; by quota change, then tier change, then id")  # fmt: skip
+    out: list[str] = []
+    for rows, total, title, order in zip(
+        (movers.gainers, movers.losers, movers.others), movers.counts, titles, orders, strict=True
+    ):
+        if not total:
+            continue
+        table = [
+            [
+                r["client_id"],
+                _ba(r["ladder"], r["ladder_after"]),
+                _ba(r["tier"], r["tier_after"]),
+                _ba(r["placed_by"] or "default", r["placed_by_after"] or "default"),
+                *(_ba(*quotas.get((r["client_id"], pid), (None, None))) for pid in products),
+            ]
+            for r in rows
+        ]
+        shown = f"{TOP} of {total}" if total > TOP else _plural(total, "client", "clients")
+        out += [f"### {title} ({shown}; {order})", "", *_table(header, table, 4), ""]
+    return out

@@ -15,13 +15,17 @@ TINY = Path(__file__).parent / "fixtures" / "tiny"
 TINY_TABLE = """\
 tiny · period 2026Q1 · seed 7 · 6 clients
 base
-product ┃ ladder      ┃ tier ┃ clients ┃ ordered ┃ entitled ┃ allocated ┃  fill ┃ stock-out ┃ note
-━━━━━━━━╇━━━━━━━━━━━━━╇━━━━━━╇━━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━━╇━━━━━━━━━━━╇━━━━━━━╇━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━
-p1      │ shops       │ A    │       2 │       7 │        5 │         4 │ 57.1% │      0.0% │
-p1      │ shops       │ B    │       2 │       4 │        2 │         1 │ 25.0% │      0.0% │
-p1      │ shops       │ C    │       2 │       4 │        2 │         2 │ 50.0% │      0.0% │
-p1      │ reserve     │      │         │         │          │         1 │       │           │ held for managers
-p1      │ unallocated │      │         │         │          │         0 │       │           │ supply 8, available 7
+product ┃ ladder      ┃ tier ┃ clients ┃ ordered ┃ entitled ┃ allocated ┃  fill ┃ stock-out ┃ full fill ┃ coverage ┃ note
+━━━━━━━━╇━━━━━━━━━━━━━╇━━━━━━╇━━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━━╇━━━━━━━━━━━╇━━━━━━━╇━━━━━━━━━━━╇━━━━━━━━━━━╇━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━
+p1      │ shops       │ A    │       2 │       7 │        5 │         4 │ 57.1% │      0.0% │     50.0% │   100.0% │
+p1      │ shops       │ B    │       2 │       4 │        2 │         1 │ 25.0% │      0.0% │      0.0% │    50.0% │
+p1      │ shops       │ C    │       2 │       4 │        2 │         2 │ 50.0% │      0.0% │     50.0% │   100.0% │
+p1      │ reserve     │      │         │         │          │         1 │       │           │           │          │ held for managers
+p1      │ unallocated │      │         │         │          │         0 │       │           │           │          │ supply 8, available 7
+base: products, every tier
+product ┃ clients ┃ ordered ┃ allocated ┃  fill ┃ full fill ┃ coverage ┃   gap ┃ top 10% ┃  Gini
+━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━━━╇━━━━━━━╇━━━━━━━━━━━╇━━━━━━━━━━╇━━━━━━━╇━━━━━━━━━╇━━━━━━
+p1      │       6 │      15 │         7 │ 46.7% │     40.0% │    83.3% │ 53.3% │   28.6% │ 0.309
 wrote out/ (tiers.csv, quotas.csv, summary.csv, manifest.json, report.html)
 """
 
@@ -58,13 +62,19 @@ def test_run_prints_the_per_tier_table_and_writes_every_file(tiny: Path, capsys:
         "c5,shops,,C,C,,,\n"
         "c6,shops,,C,C,,,\n"
     )
+    # the field's metrics, by hand (quotas A: 2, 2 of orders 5, 2; B: 1, 0 of 4, 0; C: 1, 1 of 1, 3):
+    # A full fill 1 of 2 ordering, coverage 2/2, gap (7 - 4) / 7, top 10 % 2 of 4, Gini 0;
+    # B full fill 0 of 1 (c4 ordered nothing), coverage 1/2, gap 3/4, top 1 of 1, Gini of (0, 1) = 1/2;
+    # product: full fill 2 of 5, coverage 5/6, gap 8/15, top 2 of 7, Gini of (0, 1, 1, 1, 2, 2) = 13/42
     assert Path("out/summary.csv").read_text() == (
-        "product,line,ladder,tier,clients,ordered,entitled,allocated,fill_rate,stockout_rate,min_quota,max_quota,note\n"
-        "p1,tier,shops,A,2,7,5,4,0.5714,0.0000,2,2,\n"
-        "p1,tier,shops,B,2,4,2,1,0.2500,0.0000,0,1,\n"
-        "p1,tier,shops,C,2,4,2,2,0.5000,0.0000,1,1,\n"
-        "p1,reserve,,,,,,1,,,,,held for managers\n"
-        'p1,unallocated,,,,,,0,,,,,"supply 8, available 7"\n'
+        "product,line,ladder,tier,clients,ordered,entitled,allocated,fill_rate,stockout_rate,"
+        "full_fill_rate,coverage,gap_rate,top10_share,gini,min_quota,max_quota,note\n"
+        "p1,tier,shops,A,2,7,5,4,0.5714,0.0000,0.5000,1.0000,0.4286,0.5000,0.0000,2,2,\n"
+        "p1,tier,shops,B,2,4,2,1,0.2500,0.0000,0.0000,0.5000,0.7500,1.0000,0.5000,0,1,\n"
+        "p1,tier,shops,C,2,4,2,2,0.5000,0.0000,0.5000,1.0000,0.5000,0.5000,0.0000,1,1,\n"
+        "p1,product,,,6,15,9,7,0.4667,0.0000,0.4000,0.8333,0.5333,0.2857,0.3095,0,2,\n"
+        "p1,reserve,,,,,,1,,,,,,,,,,held for managers\n"
+        'p1,unallocated,,,,,,0,,,,,,,,,,"supply 8, available 7"\n'
     )
 
 

@@ -81,7 +81,14 @@ No client changes tier on village (4 clients).
 
 8 product/tier rows without change not shown.
 
-### Most affected clients (1 client; by quota change, then tier change, then id)
+### Metrics by product
+
+| product | clients | allocated | fill rate | full fill | coverage | gap | top 10 % | Gini |
+| :-- | --: | --: | --: | --: | --: | --: | --: | --: |
+| soft | 10 | 22 → 23 | 66.7% → 69.7% | 33.3% → 44.4% | 80.0% | 33.3% → 30.3% | 22.7% → 21.7% | 0.482 → 0.465 |
+| hard | 10 | 21 → 22 | — | — | 100.0% | — | 19.1% → 18.2% | 0.319 → 0.300 |
+
+### Gainers (1 client; by units gained, then tier change, then id)
 
 | client | ladder | tier | placed by | soft | hard |
 | :-- | :-- | :-- | :-- | --: | --: |
@@ -125,7 +132,15 @@ No client changes tier on city (6 clients) or village (4 clients).
 
 10 product/tier rows without change not shown.
 
-### Most affected clients (3 clients; by quota change, then tier change, then id)
+### Metrics by product
+
+| product | clients | allocated | fill rate | full fill | coverage | gap | top 10 % | Gini |
+| :-- | --: | --: | --: | --: | --: | --: | --: | --: |
+| soft | 10 | 22 → 19 | 66.7% → 57.6% | 33.3% → 11.1% | 80.0% | 33.3% → 42.4% | 22.7% → 21.1% | 0.482 → 0.447 |
+
+1 product without change not shown.
+
+### Losers (3 clients; by units lost, then tier change, then id)
 
 | client | ladder | tier | placed by | soft | hard |
 | :-- | :-- | :-- | :-- | --: | --: |
@@ -197,12 +212,30 @@ Ladder village (rows: tier before, columns: tier after):
 
 4 product/tier rows without change not shown.
 
-### Most affected clients (3 clients; by quota change, then tier change, then id)
+### Metrics by product
+
+| product | clients | allocated | fill rate | full fill | coverage | gap | top 10 % | Gini |
+| :-- | --: | --: | --: | --: | --: | --: | --: | --: |
+| soft | 10 | 22 | 66.7% | 33.3% → 44.4% | 80.0% | 33.3% | 22.7% | 0.482 |
+
+1 product without change not shown.
+
+### Gainers (1 client; by units gained, then tier change, then id)
+
+| client | ladder | tier | placed by | soft | hard |
+| :-- | :-- | :-- | :-- | --: | --: |
+| s09 | village | C → B | default → village-b | 1 → 3 | 1 → 2 |
+
+### Losers (1 client; by units lost, then tier change, then id)
 
 | client | ladder | tier | placed by | soft | hard |
 | :-- | :-- | :-- | :-- | --: | --: |
 | s03 | city | B → C | city-b → default | 3 → 1 | 2 → 1 |
-| s09 | village | C → B | default → village-b | 1 → 3 | 1 → 2 |
+
+### Other affected clients (1 client; nothing gained or lost in all; by quota change, then tier change, then id)
+
+| client | ladder | tier | placed by | soft | hard |
+| :-- | :-- | :-- | :-- | --: | --: |
 | s04 | city | C | city-b → default | 1 | 1 |
 """
     )

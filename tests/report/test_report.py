@@ -56,11 +56,14 @@ def test_demo_summary_cells_cover_rates_nulls_and_notes(demo: RunResult, read_pa
     header, first = rows[0], rows[1]
     assert header == [
         "product", "line", "ladder", "tier", "clients", "ordered", "entitled", "allocated",
-        "fill_rate", "stockout_rate", "min_quota", "max_quota", "note",
+        "fill_rate", "stockout_rate", "full_fill_rate", "coverage", "gap_rate", "top10_share", "gini",
+        "min_quota", "max_quota", "note",
     ]  # fmt: skip
-    assert len(first[8]) == len("0.0000")  # four decimals, as in the CSV
+    assert len(first[8]) == len("0.0000") and len(first[14]) == len("0.0000")  # four decimals, as in the CSV
     reserve = next(r for r in rows if r[1] == "reserve")
-    assert reserve[4:7] == ["", "", ""] and reserve[12].startswith("held for ")
+    assert reserve[4:7] == ["", "", ""] and reserve[17].startswith("held for ")
+    product = next(r for r in rows if r[1] == "product")
+    assert product[:5] == ["zhonghua-soft", "product", "", "", "3000"]
 
 
 def test_same_result_and_same_inputs_give_the_same_bytes(tiny: RunResult, moves: RunResult, demo: RunResult) -> None:

@@ -109,6 +109,7 @@ def test_summary_has_one_line_per_segment_and_tier_and_one_for_the_clients_outsi
         ("tier", "east", "A", 1, 9, 5, ""),
         ("tier", "east", "B", 1, 9, 3, ""),
         ("tier", "east", "C", 1, 9, 1, ""),
+        ("product", "", "", 3, 27, 9, ""),  # the clients in the segments, every tier
         ("outside", "", "", 3, 27, 0, "not in the chosen segments: quota 0"),
         ("unallocated", "", "", None, None, 1, "supply 10, available 10"),
     ]

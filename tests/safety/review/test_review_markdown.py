@@ -85,7 +85,14 @@ No client changes tier on village (4 clients).
 
 8 product/tier rows without change not shown.
 
-### Most affected clients (1 client; by quota change, then tier change, then id)
+### Metrics by product
+
+| product | clients | allocated | fill rate | full fill | coverage | gap | top 10 % | Gini |
+| :-- | --: | --: | --: | --: | --: | --: | --: | --: |
+| soft | 10 | 22 → 23 | 66.7% → 69.7% | 33.3% → 44.4% | 80.0% | 33.3% → 30.3% | 22.7% → 21.7% | 0.482 → 0.465 |
+| hard | 10 | 21 → 22 | — | — | 100.0% | — | 19.1% → 18.2% | 0.319 → 0.300 |
+
+### Gainers (1 client; by units gained, then tier change, then id)
 
 | client | ladder | tier | placed by | soft | hard |
 | :-- | :-- | :-- | :-- | --: | --: |
@@ -93,7 +100,7 @@ No client changes tier on village (4 clients).
         + r"""| s05\\n\#\# LGTM - no client affected\\n\<img src=x onerror=alert\(1\)\> | city | C → B | default → city-b\|\`x\`\\r\\n\#\# LGTM \*\[ok\]\(https\://evil.example\)\* | 1 → 2 | 1 → 2 |
 """
     )
-    _renders_as_plain_text(md, headings=5, rows=5 + 7 + 2)
+    _renders_as_plain_text(md, headings=6, rows=5 + 7 + 3 + 2)
 
 
 def _renders_as_plain_text(md: str, headings: int, rows: int) -> None:

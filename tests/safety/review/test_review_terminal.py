@@ -82,22 +82,27 @@ def test_run_tables(hostile: Path, capsys: pytest.CaptureFixture[str]) -> None:
 RUN_TABLE = """\
 shops \\x1b]52;c;aGk=\\x07 [bold red]loud[/] · period 2026Q1 · seed 1 · 10 clients
 base
-product                  ┃ ladder      ┃ tier ┃ clients ┃ ordered ┃ entitled ┃ allocated ┃   fill ┃ stock-out ┃ note
-━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━╇━━━━━━╇━━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━━╇━━━━━━━━━━━╇━━━━━━━━╇━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━
-soft\\x1b[2J[bold]:smile: │ city        │ A    │       2 │      11 │       10 │        10 │  90.9% │      0.0% │
-soft\\x1b[2J[bold]:smile: │ city        │ B    │       1 │       4 │        3 │         3 │  75.0% │      0.0% │
-soft\\x1b[2J[bold]:smile: │ city        │ C    │       3 │       6 │        3 │         3 │  50.0% │      0.0% │
-soft\\x1b[2J[bold]:smile: │ village     │ A    │       1 │       5 │        5 │         5 │ 100.0% │      0.0% │
-soft\\x1b[2J[bold]:smile: │ village     │ B    │       1 │       4 │        0 │         0 │   0.0% │    100.0% │
-soft\\x1b[2J[bold]:smile: │ village     │ C    │       2 │       3 │        1 │         1 │  33.3% │      0.0% │
-soft\\x1b[2J[bold]:smile: │ unallocated │      │         │         │          │        18 │        │           │ supply 40, available 40
-hard                     │ city        │ A    │       2 │       - │        8 │         8 │      - │         - │
-hard                     │ city        │ B    │       1 │       - │        2 │         2 │      - │         - │
-hard                     │ city        │ C    │       3 │       - │        3 │         3 │      - │         - │
-hard                     │ village     │ A    │       1 │       - │        4 │         4 │      - │         - │
-hard                     │ village     │ B    │       1 │       - │        2 │         2 │      - │         - │
-hard                     │ village     │ C    │       2 │       - │        2 │         2 │      - │         - │
-hard                     │ unallocated │      │         │         │          │         9 │        │           │ supply 30, available 30
+product                  ┃ ladder      ┃ tier ┃ clients ┃ ordered ┃ entitled ┃ allocated ┃   fill ┃ stock-out ┃ full fill ┃ coverage ┃ note
+━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━╇━━━━━━╇━━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━━╇━━━━━━━━━━━╇━━━━━━━━╇━━━━━━━━━━━╇━━━━━━━━━━━╇━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━
+soft\\x1b[2J[bold]:smile: │ city        │ A    │       2 │      11 │       10 │        10 │  90.9% │      0.0% │     50.0% │   100.0% │
+soft\\x1b[2J[bold]:smile: │ city        │ B    │       1 │       4 │        3 │         3 │  75.0% │      0.0% │      0.0% │   100.0% │
+soft\\x1b[2J[bold]:smile: │ city        │ C    │       3 │       6 │        3 │         3 │  50.0% │      0.0% │     33.3% │   100.0% │
+soft\\x1b[2J[bold]:smile: │ village     │ A    │       1 │       5 │        5 │         5 │ 100.0% │      0.0% │    100.0% │   100.0% │
+soft\\x1b[2J[bold]:smile: │ village     │ B    │       1 │       4 │        0 │         0 │   0.0% │    100.0% │      0.0% │     0.0% │
+soft\\x1b[2J[bold]:smile: │ village     │ C    │       2 │       3 │        1 │         1 │  33.3% │      0.0% │      0.0% │    50.0% │
+soft\\x1b[2J[bold]:smile: │ unallocated │      │         │         │          │        18 │        │           │           │          │ supply 40, available 40
+hard                     │ city        │ A    │       2 │       - │        8 │         8 │      - │         - │         - │   100.0% │
+hard                     │ city        │ B    │       1 │       - │        2 │         2 │      - │         - │         - │   100.0% │
+hard                     │ city        │ C    │       3 │       - │        3 │         3 │      - │         - │         - │   100.0% │
+hard                     │ village     │ A    │       1 │       - │        4 │         4 │      - │         - │         - │   100.0% │
+hard                     │ village     │ B    │       1 │       - │        2 │         2 │      - │         - │         - │   100.0% │
+hard                     │ village     │ C    │       2 │       - │        2 │         2 │      - │         - │         - │   100.0% │
+hard                     │ unallocated │      │         │         │          │         9 │        │           │           │          │ supply 30, available 30
+base: products, every tier
+product                  ┃ clients ┃ ordered ┃ allocated ┃  fill ┃ full fill ┃ coverage ┃   gap ┃ top 10% ┃  Gini
+━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━━━╇━━━━━━━╇━━━━━━━━━━━╇━━━━━━━━━━╇━━━━━━━╇━━━━━━━━━╇━━━━━━
+soft\\x1b[2J[bold]:smile: │      10 │      33 │        22 │ 66.7% │     33.3% │    80.0% │ 33.3% │   22.7% │ 0.482
+hard                     │      10 │       - │        21 │     - │         - │   100.0% │     - │   19.1% │ 0.319
 wrote out/ (tiers.csv, quotas.csv, summary.csv, manifest.json, report.html)
 """
 
@@ -134,6 +139,11 @@ village │ C    │     2 │             3
 total   │      │       │            30
 supply  │      │       │            30
 left    │      │       │             0
+base: products, every tier
+product                  ┃ clients ┃ ordered ┃ allocated ┃  fill ┃ full fill ┃ coverage ┃   gap ┃ top 10% ┃  Gini
+━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━╇━━━━━━━━━━━╇━━━━━━━╇━━━━━━━━━━━╇━━━━━━━━━━╇━━━━━━━╇━━━━━━━━━╇━━━━━━
+soft\\x1b[2J[bold]:smile: │      10 │      33 │        22 │ 66.7% │     33.3% │    80.0% │ 33.3% │   22.7% │ 0.482
+hard[i]\\u202e            │      10 │       - │        30 │     - │         - │   100.0% │     - │   16.7% │ 0.153
 variants compared: allocated (fill rate)
 product                  ┃ ladder  ┃ tier ┃       base ┃ less \\x1b[2J[bold]x
 ━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━╇━━━━━━╇━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━

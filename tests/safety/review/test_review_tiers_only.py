@@ -66,7 +66,7 @@ No client changes tier on village (4 clients).
 
 Quotas need an allocation file: give --before and --after a folder holding both rule files, or --scenario to supply the allocation file.
 
-### Most affected clients (1 client; by tier change, then id)
+### Moved to a better tier (1 client; by tiers moved, then id)
 
 | client | ladder | tier | placed by |
 | :-- | :-- | :-- | :-- |
