@@ -94,11 +94,11 @@ def _acts(scenario: Scenario, supersede: Supersede | None) -> list[Act]:
     and the run it is batched to supersede."""
     acts = [
         Act("assignment", by=a.owner, reason=a.reason, client_id=a.client_id, product=a.product, units=a.units)
-        for a in getattr(scenario, "assignments", ())
+        for a in scenario.assignments
     ]
     acts += [
         Act("lock", by=lock.by, reason=lock.reason, client_id=lock.client_id, product=lock.product, units=lock.quota)
-        for lock in getattr(scenario, "locks", ())
+        for lock in scenario.locks
     ]
     if supersede is not None:
         acts.append(Act("supersede", by=os_user(), reason=supersede.reason, detail=str(supersede.run_id)))
