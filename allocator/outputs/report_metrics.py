@@ -55,7 +55,7 @@ def tier_figures(
         cols, tiers = cols.filter(mask), tiers.filter(mask)
     table = Ladders(ladders)
     codes = table.codes(tiers["ladder"], tiers["tier"]).astype(np.int64)
-    rows = figures(res, cols, codes, len(table.cells), "tier")
+    rows, _ = figures(res, cols, codes, len(table.cells), "tier")
     return {table.cells[r["_cell"]]: r for r in rows}
 
 

@@ -204,12 +204,63 @@ METRICS = ("full_fill_rate", "coverage", "gap_rate", "top10_share", "gini")  # s
 def line_metrics(codes: Ints, quota: Ints, ordered: Ints | None, cells: int) -> dict[str, Rates]:
     """Every metric of every line, by column name; `ordered` None: no orders known, so no
     full_fill_rate and no gap_rate."""
+    figures = line_figures(codes, quota, ordered, cells)
+    return {name: figures[name] for name in METRICS}
+
+
+def merged(h: Histogram) -> Histogram:
+    """Every line of a histogram as one line, line 0."""
+    values, inverse = np.unique(h.value, return_inverse=True)
+    counts = np.bincount(inverse, weights=h.count, minlength=values.size).astype(np.int64)  # counts < 2**53: exact
+    first = np.zeros(min(values.size, 1), dtype=np.int64)
+    return Histogram(np.zeros(values.size, dtype=np.int64), values.astype(np.int64), counts, first, first)
+
+
+def _count(codes: Ints, mask: npt.NDArray[np.bool_], cells: int) -> list[int]:
+    return [int(x) for x in np.bincount(codes[mask], minlength=cells).tolist()]
+
+
+def line_figures(codes: Ints, quota: Ints, ordered: Ints | None, cells: int, whole: bool = False) -> dict[str, list[Any]]:
+    """Everything the summary says of each line, in one pass over the clients: clients, ordered,
+    allocated, ordering (clients that ordered), stocked_out (of those, the ones that got 0),
+    min_quota and max_quota (None without clients) and the five metrics. With `whole`, every
+    list has one more entry: all lines together (a product's own line). `ordered` None: no
+    orders known, so ordered is 0 and the rates that need orders are None."""
+    codes, quota = np.asarray(codes, dtype=np.int64), np.asarray(quota, dtype=np.int64)
     h = histogram(codes, quota, cells)
-    unknown: Rates = [None] * cells
-    return {
-        "full_fill_rate": unknown if ordered is None else full_fill_by_line(codes, quota, ordered, cells),
-        "coverage": coverage_by_line(codes, quota, cells),
-        "gap_rate": unknown if ordered is None else gap_by_line(codes, quota, ordered, cells),
-        "top10_share": top_share_by_line(h, cells),
-        "gini": gini_by_line(h, cells),
+    top = int(h.value.max()) if h.value.size else 0
+    units = _exact(h.value, top * max(quota.size, 1)) * h.count
+    out: dict[str, list[Any]] = {
+        "clients": _per_line(h, h.count, cells),
+        "allocated": _per_line(h, units, cells),
+        "served": _per_line(h, h.count * (h.value > 0), cells),
+        "min_quota": [None] * cells,
+        "max_quota": [None] * cells,
     }
+    ends = np.r_[h.starts[1:], h.line.size] - 1
+    for c, lo, hi in zip(h.lines.tolist(), h.value[h.starts].tolist(), h.value[ends].tolist(), strict=True):
+        out["min_quota"][c], out["max_quota"][c] = int(lo), int(hi)
+    if ordered is not None:
+        wanted = np.asarray(ordered, dtype=np.int64)
+        ordering = wanted > 0
+        out["ordered"] = cell_sums(codes, wanted, cells)
+        out["ordering"] = _count(codes, ordering, cells)
+        out["met"] = _count(codes, ordering & (quota >= wanted), cells)
+        out["stocked_out"] = _count(codes, ordering & (quota == 0), cells)
+    else:
+        out.update({k: [0] * cells for k in ("ordered", "ordering", "met", "stocked_out")})
+    hists = [(h, cells)]
+    if whole:
+        for name, values in out.items():
+            present = [v for v in values if v is not None]
+            pick = min if name == "min_quota" else max if name == "max_quota" else sum
+            values.append(pick(present) if present else None if name.endswith("_quota") else 0)
+        hists.append((merged(h), 1))
+    unknown: Rates = [None] * len(out["clients"])
+    out["full_fill_rate"] = unknown if ordered is None else _ratios(out["met"], out["ordering"])
+    out["coverage"] = _ratios(out["served"], out["clients"])
+    gaps = [w - a for w, a in zip(out["ordered"], out["allocated"], strict=True)]
+    out["gap_rate"] = unknown if ordered is None else _ratios(gaps, out["ordered"])
+    out["top10_share"] = [r for g, n in hists for r in top_share_by_line(g, n)]
+    out["gini"] = [r for g, n in hists for r in gini_by_line(g, n)]
+    return out

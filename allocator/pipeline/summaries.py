@@ -14,7 +14,7 @@ import polars as pl
 from allocator.errors import SnapshotError
 from allocator.inputs.plan_sheets import NotAllocated
 from allocator.pipeline.allocation import INT64_MAX, ProductResult
-from allocator.pipeline.metrics import METRICS, cell_sums, line_metrics, rounded
+from allocator.pipeline.metrics import METRICS, cell_sums, line_figures, rounded
 from allocator.pipeline.tiered import TieredClients
 
 
@@ -71,59 +71,46 @@ def _tier_rows(
     """One line per (segment, ladder, tier) with clients, then the product's line: its clients
     in the segments (every client without segments), with the same figures."""
     cols = res.columns if inside.all() else res.columns.filter(pl.Series(inside))
-    rows = figures(res, cols, codes, len(keys), "tier")
+    rows, product = figures(res, cols, codes, len(keys), "tier")
     for row in rows:
         c = row.pop("_cell")
         row.update(zip(("segment", "ladder", "tier"), keys[c], strict=True))
         row["note"] = _amount_note(res, *keys[c])
-    [product] = figures(res, cols, np.zeros(cols.height, dtype=np.int64), 1, "product", keep_empty=True)
     del product["_cell"]
-    return [*rows, product]
+    return [*rows, {**product, "line": "product"}]
 
 
 def figures(
-    res: ProductResult, cols: pl.DataFrame, codes: np.ndarray, groups: int, line: str, keep_empty: bool = False
-) -> list[dict[str, Any]]:
+    res: ProductResult, cols: pl.DataFrame, codes: np.ndarray, groups: int, line: str
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The summary figures of each group of clients of a product (`codes`, one per row of
-    `cols`: ordered, entitled, quota), exact, with the field's metrics; `_cell` is the group.
-    Groups without clients are left out unless `keep_empty`."""
-    clients = np.bincount(codes, minlength=groups)
-    quota = cols["quota"].to_numpy()
+    `cols`: ordered, entitled, quota) that has clients, exact, with the field's metrics (`_cell`
+    is the group); and the same figures for all of them together."""
     ordered_s = cols["ordered"]
     has_orders = ordered_s.null_count() == 0
-    ordered = ordered_s.fill_null(0).to_numpy()
-    ordering = ordered > 0
-    sums = {
-        "ordered": cell_sums(codes, ordered, groups),
-        "entitled": cell_sums(codes, cols["entitled"].fill_null(0).to_numpy(), groups),
-        "allocated": cell_sums(codes, quota, groups),
-        "ordering": cell_sums(codes, ordering, groups),
-        "stocked_out": cell_sums(codes, ordering & (quota == 0), groups),
-    }
+    quota = cols["quota"].to_numpy()
+    got = line_figures(codes, quota, ordered_s.fill_null(0).to_numpy() if has_orders else None, groups, whole=True)
+    entitled = cell_sums(codes, cols["entitled"].fill_null(0).to_numpy(), groups)
+    got["entitled"] = [*entitled, sum(entitled)]
     for what in ("ordered", "entitled", "allocated"):
-        if max(sums[what], default=0) > INT64_MAX:
+        if max(got[what][:groups], default=0) > INT64_MAX:
             raise SnapshotError(f"{res.product}: the {what} units of one {line} add up to more than {INT64_MAX}")
-    metrics = line_metrics(codes, quota, ordered if has_orders else None, groups)
-    low = np.full(groups, np.iinfo(np.int64).max)
-    high = np.full(groups, np.iinfo(np.int64).min)
-    np.minimum.at(low, codes, quota)
-    np.maximum.at(high, codes, quota)
     rows = []
-    for c in range(groups) if keep_empty else np.flatnonzero(clients).tolist():
-        got = {k: int(v[c]) for k, v in sums.items()}
-        some = bool(clients[c])
+    for c in range(groups + 1):
+        if c < groups and not got["clients"][c]:
+            continue
         rows.append(
             {
                 "_cell": c, "product": res.product, "line": line, "segment": "", "ladder": "", "tier": "",
-                "clients": int(clients[c]), "ordered": got["ordered"] if has_orders else None,
-                "entitled": got["entitled"], "allocated": got["allocated"],
-                "fill_rate": _rate(got["allocated"], got["ordered"]) if has_orders else None,
-                "stockout_rate": _rate(got["stocked_out"], got["ordering"]) if has_orders else None,
-                **{name: rounded(values[c]) for name, values in metrics.items()},
-                "min_quota": int(low[c]) if some else None, "max_quota": int(high[c]) if some else None, "note": "",
+                "clients": got["clients"][c], "ordered": got["ordered"][c] if has_orders else None,
+                "entitled": got["entitled"][c], "allocated": got["allocated"][c],
+                "fill_rate": _rate(got["allocated"][c], got["ordered"][c]) if has_orders else None,
+                "stockout_rate": _rate(got["stocked_out"][c], got["ordering"][c]) if has_orders else None,
+                **{name: rounded(got[name][c]) for name in METRICS},
+                "min_quota": got["min_quota"][c], "max_quota": got["max_quota"][c], "note": "",
             }
         )  # fmt: skip
-    return rows
+    return rows[:-1], rows[-1]
 
 
 def _amount_note(res: ProductResult, segment: str, ladder: str, tier: str) -> str:
