@@ -4,7 +4,7 @@ For any quotas and orders hypothesis draws (small values, and values up to 2**53
 float sums and int64 products): the Gini coefficient equals the pairwise definition, lies in
 [0, 1 - 1/n] and is 0 exactly when all quotas are equal; the top-10 % share equals the sum of the
 ceil(n/10) largest quotas over the total and lies in [k/n, 1]; coverage, full fill rate and gap
-rate equal their counts; and every line of a grouped computation equals that line computed alone.
+rate equal their counts; and every line of a grouped computation, and all lines together, equal that line computed alone.
 """
 
 from __future__ import annotations
@@ -17,7 +17,15 @@ import numpy as np
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from allocator.pipeline.metrics import coverage, full_fill_rate, gap_rate, gini, line_metrics, top10_share
+from allocator.pipeline.metrics import (
+    coverage,
+    full_fill_rate,
+    gap_rate,
+    gini,
+    line_figures,
+    line_metrics,
+    top10_share,
+)
 
 BIG = 2**53 - 1
 values = st.one_of(st.integers(0, 6), st.integers(0, BIG))
@@ -93,8 +101,9 @@ def test_every_line_of_a_grouped_computation_equals_the_line_alone(rows: list[tu
     quota = np.array([min(q, o) for _, q, o in rows], dtype=np.int64)
     ordered = np.array([o for _, _, o in rows], dtype=np.int64)
     grouped = line_metrics(codes, quota, ordered, 5)
-    for line in range(5):
-        q, o = quota[codes == line], ordered[codes == line]
+    whole = line_figures(codes, quota, ordered, 5, whole=True)
+    for line in range(6):  # line 5: every client together, as a product's own line
+        q, o = (quota, ordered) if line == 5 else (quota[codes == line], ordered[codes == line])
         alone = {
             "full_fill_rate": full_fill_rate(q, o),
             "coverage": coverage(q),
@@ -102,4 +111,10 @@ def test_every_line_of_a_grouped_computation_equals_the_line_alone(rows: list[tu
             "top10_share": top10_share(q),
             "gini": gini(q),
         }
-        assert {name: got[line] for name, got in grouped.items()} == alone, line
+        if line < 5:
+            assert {name: got[line] for name, got in grouped.items()} == alone, line
+        assert {name: whole[name][line] for name in alone} == alone, line
+        assert (whole["clients"][line], whole["allocated"][line]) == (q.size, int(sum(q.tolist())))
+        assert (whole["min_quota"][line], whole["max_quota"][line]) == (
+            (int(q.min()), int(q.max())) if q.size else (None, None)
+        )
