@@ -85,6 +85,7 @@ class Movers:
 
     @property
     def total(self) -> int:
+        """How many clients the change touches in all."""
         return sum(self.counts)
 
 
