@@ -23,6 +23,7 @@ from allocator.errors import (
     AllocatorError,
 )
 from allocator.escape import terminal_lines
+from allocator.inputs.scenarios import Given
 from allocator.outputs import interrupts
 
 __all__ = ["EXIT_BUG", "EXIT_BUSY", "EXIT_FINDING", "EXIT_OK", "EXIT_USER", "build_parser", "main"]
@@ -83,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--wait", type=_seconds, default=0.0, metavar="SECONDS", help="wait this long for another run's lock"
     )
+    _given_arguments(r)
     _batch_parser(sub)
     _review_parsers(sub)
     d = sub.add_parser("diff", help="what a rule change does to clients, as Markdown; exit 1 when anything differs")
@@ -101,10 +103,20 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SCENARIO",
         help="supplies missing rule files, snapshot, period, seed",
     )
+    d.add_argument(
+        "--clients", type=Path, default=None, metavar="FILE", help="also write every client's change to this CSV"
+    )
     e = sub.add_parser("explain", help="why one client has its tier and its quotas")
     e.add_argument("client_id", metavar="CLIENT_ID")
     e.add_argument("scenario", type=Path, metavar="SCENARIO")
     e.add_argument("--json", action="store_true", help="print the explanation as JSON")
+    e.add_argument("--variant", default=None, metavar="NAME", help="explain the client in this variant")
+    e.add_argument("--ledger", type=Path, default=None, metavar="LEDGER", help="in a cycle: the ledger of its rounds")
+    _given_arguments(e)
+    c = sub.add_parser("cycle", help="a cycle's rounds, and per product and tier what was issued and what remains")
+    c.add_argument("scenario", type=Path, metavar="SCENARIO")
+    c.add_argument("--ledger", type=Path, required=True, metavar="LEDGER")
+    c.add_argument("--json", action="store_true", help="print it as JSON")
     sc = sub.add_parser("schema", help="write JSON Schemas of the file formats, for editors")
     sc.add_argument("--out", type=Path, default=Path("docs/schema"), metavar="DIR")
     return parser
@@ -127,6 +139,18 @@ def _batch_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
         help="replace this approved run of the same scenario and period (with --reason)",
     )  # fmt: skip
     b.add_argument("--reason", default=None, metavar="TEXT", help="why the run is superseded (with --supersede)")
+    _given_arguments(b)
+
+
+def _given_arguments(p: argparse.ArgumentParser) -> None:
+    """--assignments, --locks, --round: in place of the scenario's own."""
+    p.add_argument("--assignments", type=Path, default=None, metavar="FILE", help="managers' assignments (CSV or xlsx)")
+    p.add_argument("--locks", type=Path, default=None, metavar="FILE", help="locked quotas (CSV or xlsx)")
+    p.add_argument("--round", dest="round_name", default=None, metavar="ROUND", help="the cycle's round to issue")
+
+
+def _given(args: argparse.Namespace) -> Given:
+    return Given(args.assignments, args.locks, args.round_name)
 
 
 def _review_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
@@ -230,21 +254,27 @@ def _command(args: argparse.Namespace) -> int:
     if args.command == "run":
         from allocator.commands.run import run
 
-        return run(args.scenario, args.out, args.engine, args.ledger, args.wait)
+        return run(args.scenario, args.out, args.engine, args.ledger, args.wait, _given(args))
     if args.command == "batch":
         from allocator.commands.batch import batch
 
-        return batch(args.scenario, args.out, args.ledger, args.wait, args.engine, args.supersede, args.reason)
+        return batch(
+            args.scenario, args.out, args.ledger, args.wait, args.engine, args.supersede, args.reason, _given(args)
+        )
     if args.command in ("approve", "publish", "runs", "history"):
         return _review(args)
     if args.command == "diff":
         from allocator.commands.diff import diff
 
-        return diff(args.before, args.after, args.snapshot, args.scenario)
+        return diff(args.before, args.after, args.snapshot, args.scenario, args.clients)
     if args.command == "explain":
         from allocator.commands.explain import explain
 
-        return explain(args.client_id, args.scenario, args.json)
+        return explain(args.client_id, args.scenario, args.json, args.variant, args.ledger, _given(args))
+    if args.command == "cycle":
+        from allocator.commands.cycle import cycle
+
+        return cycle(args.scenario, args.ledger, args.json)
     if args.command == "schema":
         from allocator.commands.schema import schema
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from allocator.commands.approve import MAX_NOTE, checked_text
 from allocator.commands.execute import execute
 from allocator.errors import LedgerError
+from allocator.inputs.scenarios import NOTHING_GIVEN, Given
 from allocator.outputs.joblog import json_log
 from allocator.outputs.ledger_acts import Supersede
 from allocator.pipeline.tiering import Mode
@@ -20,6 +21,7 @@ def batch(
     engine: Mode,
     supersede: int | None = None,
     reason: str | None = None,
+    given: Given = NOTHING_GIVEN,
 ) -> int:
     """An unattended run: JSON log lines on stdout, a ledger record, no tables.
 
@@ -33,6 +35,8 @@ def batch(
         if why is None:
             raise LedgerError(f"--reason is empty: say why run {supersede} is superseded")
         replacing = Supersede(supersede, why)
-    execute(scenario, out, ledger=book, wait=wait, mode=engine, log=log, supersede=replacing, one_approved=True)
+    execute(
+        scenario, out, ledger=book, wait=wait, mode=engine, log=log, supersede=replacing, one_approved=True, given=given
+    )
     log("done", exit=0)
     return 0

@@ -14,13 +14,14 @@ from pathlib import Path
 
 from allocator import __version__
 from allocator.inputs.rule_files import display_path
-from allocator.inputs.scenarios import Scenario, load_scenario
+from allocator.inputs.scenarios import NOTHING_GIVEN, Given, Scenario, load_scenario
 from allocator.outputs import interrupts
 from allocator.outputs.atomic import clean_leftovers
 from allocator.outputs.folders import guard_output_folder
 from allocator.outputs.joblog import Log
 from allocator.outputs.ledger import Act, Ledger, RunInfo, check_ledger_file
 from allocator.outputs.ledger_acts import Supersede, check_batch, os_user
+from allocator.outputs.ledger_cycle import cycle_issued
 from allocator.outputs.lock import run_lock
 from allocator.outputs.run_folder import check_variant_folders, write_outputs
 from allocator.pipeline.run import PreviousTiers, RunResult, run
@@ -29,13 +30,17 @@ from allocator.pipeline.tiering import Mode
 Progress = Callable[[str], None]
 
 
-def _inputs(scenario: Path, s: Scenario | None) -> list[tuple[str, Path]]:
+def _inputs(scenario: Path, s: Scenario | None, given: Given = NOTHING_GIVEN) -> list[tuple[str, Path]]:
     """The files a run reads, as (what, path), for the output folder's guard."""
     found = [("the scenario", scenario)]
     if s is not None:
         base = scenario.parent
         found += [("the tiering file", base / s.spec.tiering), ("the allocation file", base / s.spec.allocation)]
         found.append(("the snapshot", s.snapshot))
+        if s.spec.assignments or given.assignments:
+            found.append(("the assignments file", given.assignments or base / (s.spec.assignments or "")))
+        if isinstance(s.spec.locks, str) or given.locks:
+            found.append(("the locks file", given.locks or base / str(s.spec.locks)))
     return found
 
 
@@ -51,6 +56,7 @@ def execute(
     loaded: Scenario | None = None,
     supersede: Supersede | None = None,
     one_approved: bool = False,
+    given: Given = NOTHING_GIVEN,
 ) -> RunResult:
     """Run a scenario under the locks, write its outputs atomically, record it in the ledger.
 
@@ -58,7 +64,9 @@ def execute(
     output folder that holds anything but an earlier run's outputs (or the outputs of a run the
     ledger has approved), and a file that is not an allocator ledger, are refused first.
     `loaded` is the scenario when the caller has read it already (it is not read again).
-    `one_approved` (batch): refuse a period whose approved run this one does not `supersede`."""
+    `one_approved` (batch): refuse a period whose approved run this one does not `supersede`; a
+    round of a cycle is refused so when it is approved, whichever command runs it. `given`: the
+    command line's assignments, locks and round, in place of the scenario's."""
     say = progress or (lambda _: None)
     shown = display_path(ledger) if ledger else None
     log("start", scenario=display_path(scenario), out=display_path(out), ledger=shown, version=__version__)
@@ -71,9 +79,9 @@ def execute(
         clean_leftovers(out)
         t0 = time.perf_counter()
         if loaded is None:
-            loaded = load_scenario(scenario, progress=progress)
+            loaded = load_scenario(scenario, progress=progress, **given._asdict())
         load_seconds = time.perf_counter() - t0
-        guard_output_folder(out, _inputs(scenario, loaded), ledger)  # now that the rule files are known
+        guard_output_folder(out, _inputs(scenario, loaded, given), ledger)  # now that the rule files are known
         check_variant_folders(loaded)
         if ledger is None:
             result = _timed(run(loaded, mode, progress=progress), load_seconds)
@@ -82,8 +90,10 @@ def execute(
             write_outputs(result, out)
             log("written", out=display_path(out))
             return result
-        period = loaded.spec.period if one_approved else None  # batch: one approved run per period
-        check_batch(ledger, out, display_path(scenario), period, supersede)  # under the lock, at last
+        in_cycle = loaded.spec.cycle is not None
+        period = loaded.spec.period if one_approved or in_cycle else None  # one approved run per period (and round)
+        round_name = loaded.spec.round if in_cycle else None
+        check_batch(ledger, out, display_path(scenario), period, supersede, round_name)  # under the lock, at last
         with Ledger.open(ledger) as book:
             acts = _acts(loaded, supersede)
             return _recorded(book, scenario, loaded, out, mode, log, progress, load_seconds, acts)
@@ -130,6 +140,7 @@ def _recorded(
         scenario=display_path(path), scenario_sha256=scenario.sha256, period=scenario.spec.period,
         seed=scenario.spec.seed, snapshot_sha256=scenario.clients.sha256, tiering_sha256=scenario.tiering.sha256,
         allocation_sha256=scenario.allocation.sha256, version=__version__, out_dir=str(out.resolve()),
+        cycle=scenario.spec.cycle.id if scenario.spec.cycle else None, round=scenario.spec.round,
     )  # fmt: skip
     run_id = book.start(info)
 
@@ -142,7 +153,10 @@ def _recorded(
             if scenario.tiering.current_field is not None:
                 found = book.previous_tiers(scenario.spec.period)
                 previous = PreviousTiers(*found) if found is not None else None
-            result = _timed(run(scenario, mode, previous=previous, progress=progress), load_seconds)
+            issued = None
+            if scenario.spec.cycle is not None:
+                issued = cycle_issued(book.conn, info.scenario, scenario.spec.cycle.id)
+            result = _timed(run(scenario, mode, previous=previous, progress=progress, issued=issued), load_seconds)
             _log_result(log, result)
             if progress is not None:
                 progress(f"writing {display_path(out)}")
@@ -177,4 +191,12 @@ def _log_result(log: Log, result: RunResult) -> None:
             allocated=p.allocated,
             unallocated=p.unallocated,
         )
+        for b in p.budgets:
+            log("budget", product=p.product, owner=b.owner, segment=b.segment, budget=b.units, assigned=b.assigned,
+                clients=b.clients, left=b.left, left_goes_to="policy" if b.released else "kept")  # fmt: skip
+    for rs in (result.round_supplies or {}).values():
+        cycle = result.scenario.spec.cycle
+        log("round", cycle=cycle.id if cycle else None, round=result.scenario.spec.round, product=rs.product,
+            cycle_supply=rs.cycle_supply, issued_before=rs.issued_before, supply=rs.supply, nominal=rs.nominal,
+            drift=rs.drift, overridden=rs.overridden)  # fmt: skip
     log("variants", count=len(result.variants) - 1, seconds=round(t.get("allocate", 0.0), 3))

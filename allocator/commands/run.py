@@ -16,7 +16,7 @@ from allocator.escape import terminal
 from allocator.inputs.folder_names import slug
 from allocator.inputs.plan_sheets import NotAllocated
 from allocator.inputs.rule_files import display_path
-from allocator.inputs.scenarios import load_scenario
+from allocator.inputs.scenarios import NOTHING_GIVEN, Given, load_scenario
 from allocator.outputs.joblog import quiet
 from allocator.pipeline.run import RunResult, VariantResult
 from allocator.pipeline.tiering import Mode
@@ -25,12 +25,18 @@ MAX_ALERTS = 20  # on the terminal; RunResult.alerts and the report hold every o
 
 
 def run(
-    scenario: Path, out: Path | None, engine: Mode = "grouped", ledger: Path | None = None, wait: float = 0.0
+    scenario: Path,
+    out: Path | None,
+    engine: Mode = "grouped",
+    ledger: Path | None = None,
+    wait: float = 0.0,
+    given: Given = NOTHING_GIVEN,
 ) -> int:
-    """Run a scenario under the run lock, write its outputs, print the per-tier table."""
+    """Run a scenario under the run lock, write its outputs, print the per-tier table. `given`:
+    the command line's assignments, locks and round."""
     loaded = None
     if out is None:  # the folder is named after the scenario: read it now, and only once
-        loaded = load_scenario(scenario)  # no spinner yet: nothing to show before the lock
+        loaded = load_scenario(scenario, **given._asdict())  # no spinner yet: nothing to show before the lock
     target = out if out is not None else Path("out") / slug(loaded.spec.name if loaded else "", "scenario")
     if sys.stderr.isatty():  # a spinner with the current step; nothing when output is redirected
         with Console(stderr=True).status("starting") as status:
@@ -43,9 +49,12 @@ def run(
                 log=quiet,
                 progress=lambda step: status.update(Text(terminal(step))),  # file names, never markup
                 loaded=loaded,
+                given=given,
             )
     else:
-        result = execute(scenario, target, ledger=ledger, wait=wait, mode=engine, log=quiet, loaded=loaded)
+        result = execute(
+            scenario, target, ledger=ledger, wait=wait, mode=engine, log=quiet, loaded=loaded, given=given
+        )
     for warning in result.warnings:
         print(terminal(warning), file=sys.stderr)
     print_run(result, target)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from allocator.errors import RuleFileError
 from allocator.inputs.allocation_rules import (
@@ -50,6 +50,17 @@ from allocator.inputs.snapshots import ParsedSnapshot, Snapshot, check_snapshot,
 from allocator.inputs.tiering_rules import TieringRules, compile_tiering, load_tiering
 
 BASE = "base"
+
+
+class Given(NamedTuple):
+    """What the command line gives in place of the scenario's own: files and the round."""
+
+    assignments: Path | None = None
+    locks: Path | None = None
+    round_name: str | None = None
+
+
+NOTHING_GIVEN = Given()
 
 
 @dataclass(frozen=True)

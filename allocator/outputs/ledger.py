@@ -56,6 +56,8 @@ class RunInfo:
     allocation_sha256: str
     version: str
     out_dir: str
+    cycle: str | None = None
+    round: str | None = None
 
 
 @dataclass(frozen=True)
@@ -151,9 +153,10 @@ class Ledger:
         with self._transaction():
             cur = self.conn.execute(
                 "INSERT INTO runs (started, status, scenario, scenario_sha256, period, seed, snapshot_sha256, "
-                "tiering_sha256, allocation_sha256, version, out_dir) VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "tiering_sha256, allocation_sha256, version, out_dir, cycle, round) "
+                "VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (now(), info.scenario, info.scenario_sha256, info.period, info.seed, info.snapshot_sha256,
-                 info.tiering_sha256, info.allocation_sha256, info.version, info.out_dir),
+                 info.tiering_sha256, info.allocation_sha256, info.version, info.out_dir, info.cycle, info.round),
             )  # fmt: skip
         assert cur.lastrowid is not None
         return cur.lastrowid
@@ -187,11 +190,15 @@ class Ledger:
             )
             issued = 0
             for q in quotas:
-                source = pl.col("source") if "source" in q.columns else pl.lit(None, pl.String)
-                rows = q.select("product", "client_id", "quota", source.alias("source")).iter_rows()
+                extra = [
+                    pl.col(name) if name in q.columns else pl.lit(None, kind).alias(name)
+                    for name, kind in (("source", pl.String), ("entitled", pl.Int64), ("ordered", pl.Int64))
+                ]
+                rows = q.select("product", "client_id", "quota", *extra).iter_rows()
                 self.conn.executemany(
-                    "INSERT INTO quotas (run_id, period, product, client_id, quota, source) VALUES (?, ?, ?, ?, ?, ?)",
-                    ((run_id, period, p, c, n, s) for p, c, n, s in rows),
+                    "INSERT INTO quotas (run_id, period, product, client_id, quota, source, entitled, ordered) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    ((run_id, period, p, c, n, s, e, o) for p, c, n, s, e, o in rows),
                 )
                 issued += int(q["quota"].sum())
             at = now()

@@ -70,11 +70,14 @@ def _same_period(a: str, b: str) -> bool:
     return (pa.kind, pa.key) == (pb.kind, pb.key)
 
 
-def issued_run(conn: sqlite3.Connection, scenario: str, period: str, other_than: int | None = None) -> RunRow | None:
-    """The approved or published run of this scenario and period (at most one), if any."""
+def issued_run(
+    conn: sqlite3.Connection, scenario: str, period: str, other_than: int | None = None, round_name: str | None = None
+) -> RunRow | None:
+    """The approved or published run of this scenario and period (and round, in a cycle: each
+    round of a cycle is issued once), at most one, if any."""
     for row in reversed(all_runs(conn)):
         issued = row.id != other_than and row.state in ISSUED and row.scenario == scenario
-        if issued and _same_period(row.period, period):
+        if issued and _same_period(row.period, period) and row.round == round_name:
             return row
     return None
 
@@ -139,7 +142,7 @@ def approve(book: Ledger, run_id: int, by: str, note: str | None) -> Approved:
     with book.transaction(done=f"run {run_id} is approved") as conn:
         row = run_row(conn, run_id, book.shown)
         refuse_unapprovable(conn, row)
-        rival = issued_run(conn, row.scenario, row.period, other_than=row.id)
+        rival = issued_run(conn, row.scenario, row.period, other_than=row.id, round_name=row.round)
         at = now()
         if rival is not None:
             intent = supersede_intent(conn, row.id)
@@ -198,24 +201,33 @@ def refuse_reviewed_folder(conn: sqlite3.Connection, out: Path) -> None:
             )
 
 
-def refuse_competing_batch(conn: sqlite3.Connection, scenario: str, period: str, supersede: Supersede | None) -> None:
-    """One approved run per scenario and period: a new batch must say which run it supersedes, and why."""
-    issued = issued_run(conn, scenario, period)
+def refuse_competing_batch(
+    conn: sqlite3.Connection, scenario: str, period: str, supersede: Supersede | None, round_name: str | None = None
+) -> None:
+    """One approved run per scenario and period (and round): a new batch must say which run it
+    supersedes, and why."""
+    issued = issued_run(conn, scenario, period, round_name=round_name)
+    when = f"period {period}" + (f", round {round_name}" if round_name is not None else "")
     if issued is not None and (supersede is None or supersede.run_id != issued.id):
         given = "" if supersede is None else f"--supersede {supersede.run_id}: that is not the run to replace; "
         raise LedgerError(
-            f"{given}{scenario} already has an approved run for period {period}: run {issued.id}, "
+            f"{given}{scenario} already has an approved run for {when}: run {issued.id}, "
             f"{_state_words(conn, issued)}; to replace it, give --supersede {issued.id} --reason TEXT"
         )
     if issued is None and supersede is not None:
         raise LedgerError(
-            f"--supersede {supersede.run_id}: {scenario} has no approved or published run for period {period} "
+            f"--supersede {supersede.run_id}: {scenario} has no approved or published run for {when} "
             "to supersede; leave out --supersede and --reason"
         )
 
 
 def check_batch(
-    ledger: Path, out: Path, scenario: str | None = None, period: str | None = None, supersede: Supersede | None = None
+    ledger: Path,
+    out: Path,
+    scenario: str | None = None,
+    period: str | None = None,
+    supersede: Supersede | None = None,
+    round_name: str | None = None,
 ) -> None:
     """Before a run writes anything: refuse an approved run's folder and, given the scenario and
     period, a batch that would compete with their approved run. Reads the ledger read-only."""
@@ -233,7 +245,7 @@ def check_batch(
     with read_only(ledger) as conn:
         refuse_reviewed_folder(conn, out)
         if scenario is not None and period is not None:
-            refuse_competing_batch(conn, scenario, period, supersede)
+            refuse_competing_batch(conn, scenario, period, supersede, round_name)
 
 
 def runs_listing(conn: sqlite3.Connection) -> list[dict[str, object]]:

@@ -2,7 +2,9 @@
 
 Format 1 had `runs`, `tier_history` and `quotas`. Format 2 adds the review: a `state` per run
 (draft, approved, published, superseded), the `source` of each quota, the sha256 of the run's
-manifest, and the `acts` table (assignments, locks, approvals, supersessions, publications).
+manifest, and the `acts` table (assignments, locks, approvals, supersessions, publications); and
+the cycle: each run's `cycle` and `round`, and each quota's `entitled` and `ordered`, which the
+next rounds of the cycle read (round supply, rotation, `allocator cycle`).
 A format-1 ledger is migrated in place, in one transaction, when it is opened for writing; the
 reading commands open it read-only and read either format.
 
@@ -54,7 +56,9 @@ CREATE TABLE IF NOT EXISTS runs (
     quotas_issued INTEGER,
     message TEXT,
     state TEXT CHECK (state IN ('draft', 'approved', 'published', 'superseded')),
-    manifest_sha256 TEXT
+    manifest_sha256 TEXT,
+    cycle TEXT,
+    round TEXT
 );
 CREATE TABLE IF NOT EXISTS tier_history (
     run_id INTEGER NOT NULL REFERENCES runs(id),
@@ -72,6 +76,8 @@ CREATE TABLE IF NOT EXISTS quotas (
     client_id TEXT NOT NULL,
     quota INTEGER NOT NULL,
     source TEXT,
+    entitled INTEGER,
+    ordered INTEGER,
     PRIMARY KEY (run_id, product, client_id)
 );
 CREATE TABLE IF NOT EXISTS acts (
@@ -95,11 +101,15 @@ ADDED_COLUMNS = (
     ("runs", "state", "TEXT CHECK (state IN ('draft', 'approved', 'published', 'superseded'))"),
     ("runs", "manifest_sha256", "TEXT"),
     ("quotas", "source", "TEXT"),
+    ("runs", "cycle", "TEXT"),
+    ("runs", "round", "TEXT"),
+    ("quotas", "entitled", "INTEGER"),
+    ("quotas", "ordered", "INTEGER"),
 )
 RUN_COLUMNS = (
     "id", "started", "ended", "status", "scenario", "scenario_sha256", "period", "seed", "snapshot_sha256",
     "tiering_sha256", "allocation_sha256", "version", "out_dir", "clients", "products", "quotas_issued",
-    "message", "manifest_sha256",
+    "message", "manifest_sha256", "cycle", "round",
 )  # fmt: skip  # every column but state
 _FIXED = "('approved', 'published', 'superseded')"
 NEVER_CHANGE = "approved and published runs never change"
@@ -259,21 +269,29 @@ class RunRow:
     quotas_issued: int | None
     message: str | None
     manifest_sha256: str | None
+    cycle: str | None = None
+    round: str | None = None
 
     @property
     def named(self) -> str:
-        """The run as messages name it: its id, scenario and period."""
-        return f"run {self.id} ({self.scenario}, period {self.period})"
+        """The run as messages name it: its id, scenario and period (and round, in a cycle)."""
+        return f"run {self.id} ({self.scenario}, {self.when})"
+
+    @property
+    def when(self) -> str:
+        """'period 2026Q1', or 'period 2025-09, round W2' for a round of a cycle."""
+        return f"period {self.period}" + (f", round {self.round}" if self.round is not None else "")
 
 
 def _select_runs(conn: sqlite3.Connection) -> str:
     have = columns(conn, "runs")
     state = "state" if "state" in have else "CASE WHEN status = 'ok' THEN 'draft' END"
     manifest = "manifest_sha256" if "manifest_sha256" in have else "NULL"
+    cycle = "cycle, round" if "round" in have else "NULL, NULL"
     return (
         "SELECT id, started, ended, status, " + state + ", scenario, scenario_sha256, period, seed, "
         "snapshot_sha256, tiering_sha256, allocation_sha256, version, out_dir, clients, products, "
-        "quotas_issued, message, " + manifest + " FROM runs"
+        "quotas_issued, message, " + manifest + ", " + cycle + " FROM runs"
     )
 
 

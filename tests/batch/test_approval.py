@@ -360,7 +360,7 @@ def test_the_triggers_refuse_any_change_to_an_approved_run(tmp_path: Path, clock
         "DELETE FROM runs WHERE id = 1": f"{fixed}: they are never deleted",
         "UPDATE quotas SET quota = 4 WHERE run_id = 1": f"{fixed}: their quotas rows are fixed",
         "DELETE FROM quotas WHERE run_id = 1": f"{fixed}: their quotas rows are fixed",
-        "INSERT INTO quotas VALUES (1, '2026Q1', 'p2', 'c1', 1, NULL)": f"{fixed}: their quotas rows are fixed",
+        "INSERT INTO quotas VALUES (1, '2026Q1', 'p2', 'c1', 1, NULL, NULL, NULL)": f"{fixed}: their quotas rows are fixed",
         "UPDATE quotas SET run_id = 1 WHERE run_id = 2": f"{fixed}: their quotas rows are fixed",
         "UPDATE tier_history SET tier = 'B' WHERE run_id = 1": f"{fixed}: their tier_history rows are fixed",
         "DELETE FROM tier_history WHERE run_id = 1": f"{fixed}: their tier_history rows are fixed",

@@ -41,19 +41,22 @@ S11,yuxi,shops,C,城网,1,0,,0,rules,0
 S12,yuxi,shops,C,农网,1,1,,1,rules,0
 """
 
-# Every line but the tier lines: budgets (assigned units in `allocated`), locks, the reserve kept.
+# Every line but the tier lines: the product's own line, budgets (assigned units in `allocated`),
+# locks, the reserve kept.
 SUMMARY_LINES = """\
-zhonghua-soft,budget,,,,1,,5,1,,,,,"zhang: budget 5, assigned 1 to 1 client, 4 kept"
-zhonghua-soft,budget,,,,1,,5,2,,,,,"li: budget 5, assigned 2 to 1 client, 3 kept"
-zhonghua-soft,lock,,,,1,,,2,,,,,"1 quota locked, 2 units (counted in the tier lines)"
-zhonghua-soft,reserve,,,,,,,7,,,,,"reserve 10, assigned 3, kept 7 (zhang 4, li 3)"
-zhonghua-soft,unallocated,,,,,,,7,,,,,"supply 40, available 30"
-yuxi,outside,,,,0,0,,0,,,,,not in the chosen segments: quota 0
-yuxi,budget,城网,,,1,,2,1,,,,,"zhang: budget 2, assigned 1 to 1 client, 1 released to the policy"
-yuxi,budget,农网,,,0,,4,0,,,,,"li: budget 4, assigned 0 to 0 clients, 4 released to the policy"
-yuxi,lock,,,,1,,,1,,,,,"1 quota locked, 1 unit (counted in the tier lines)"
-yuxi,reserve,,,,,,,0,,,,,"reserve 6, assigned 1, released 5 to the policy"
-yuxi,unallocated,,,,,,,5,,,,,"supply 30, available 29"
+zhonghua-soft,product,,,,12,36,26,26,0.7222,0.0909,0.5455,0.8333,0.2778,0.3846,0.4295,0,5,
+zhonghua-soft,budget,,,,1,,5,1,,,,,,,,,,"zhang: budget 5, assigned 1 to 1 client, 4 kept"
+zhonghua-soft,budget,,,,1,,5,2,,,,,,,,,,"li: budget 5, assigned 2 to 1 client, 3 kept"
+zhonghua-soft,lock,,,,1,,,2,,,,,,,,,,"1 quota locked, 2 units (counted in the tier lines)"
+zhonghua-soft,reserve,,,,,,,7,,,,,,,,,,"reserve 10, assigned 3, kept 7 (zhang 4, li 3)"
+zhonghua-soft,unallocated,,,,,,,7,,,,,,,,,,"supply 40, available 30"
+yuxi,product,,,,12,29,25,25,0.8621,0.0833,0.6667,0.9167,0.1379,0.2400,0.2633,0,3,
+yuxi,outside,,,,0,0,,0,,,,,,,,,,not in the chosen segments: quota 0
+yuxi,budget,城网,,,1,,2,1,,,,,,,,,,"zhang: budget 2, assigned 1 to 1 client, 1 released to the policy"
+yuxi,budget,农网,,,0,,4,0,,,,,,,,,,"li: budget 4, assigned 0 to 0 clients, 4 released to the policy"
+yuxi,lock,,,,1,,,1,,,,,,,,,,"1 quota locked, 1 unit (counted in the tier lines)"
+yuxi,reserve,,,,,,,0,,,,,,,,,,"reserve 6, assigned 1, released 5 to the policy"
+yuxi,unallocated,,,,,,,5,,,,,,,,,,"supply 30, available 29"
 """
 
 
@@ -153,11 +156,12 @@ def test_release_gives_the_budget_nobody_assigned_to_the_policy(shops: Path) -> 
     assert _run() == 0
     lines = Path("out/summary.csv").read_text(encoding="utf-8").splitlines()
     assert [line for line in lines if line.startswith("zhonghua-soft,") and ",tier," not in line] == [
-        'zhonghua-soft,budget,,,,1,,5,1,,,,,"zhang: budget 5, assigned 1 to 1 client, 4 released to the policy"',
-        'zhonghua-soft,budget,,,,1,,5,2,,,,,"li: budget 5, assigned 2 to 1 client, 3 released to the policy"',
-        'zhonghua-soft,lock,,,,1,,,2,,,,,"1 quota locked, 2 units (counted in the tier lines)"',
-        'zhonghua-soft,reserve,,,,,,,0,,,,,"reserve 10, assigned 3, released 7 to the policy"',
-        'zhonghua-soft,unallocated,,,,,,,14,,,,,"supply 40, available 37"',
+        "zhonghua-soft,product,,,,12,36,26,26,0.7222,0.0909,0.5455,0.8333,0.2778,0.3846,0.4295,0,5,",
+        'zhonghua-soft,budget,,,,1,,5,1,,,,,,,,,,"zhang: budget 5, assigned 1 to 1 client, 4 released to the policy"',
+        'zhonghua-soft,budget,,,,1,,5,2,,,,,,,,,,"li: budget 5, assigned 2 to 1 client, 3 released to the policy"',
+        'zhonghua-soft,lock,,,,1,,,2,,,,,,,,,,"1 quota locked, 2 units (counted in the tier lines)"',
+        'zhonghua-soft,reserve,,,,,,,0,,,,,,,,,,"reserve 10, assigned 3, released 7 to the policy"',
+        'zhonghua-soft,unallocated,,,,,,,14,,,,,,,,,,"supply 40, available 37"',
     ]
 
 

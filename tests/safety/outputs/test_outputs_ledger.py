@@ -63,7 +63,7 @@ def test_a_ledger_of_a_newer_format_is_refused(tiny: Path, capsys: pytest.Captur
     before = Path("ledger.sqlite").read_bytes()
     assert main(["run", "tiny/scenario.yaml", "--out", "out", "--ledger", "ledger.sqlite"]) == 2
     assert capsys.readouterr().err == (
-        "ledger.sqlite: a run ledger of a newer format (99; this allocator knows 1); use a newer allocator\n"
+        "ledger.sqlite: a run ledger of a newer format (99; this allocator knows 2); use a newer allocator\n"
     )
     assert Path("ledger.sqlite").read_bytes() == before
 
@@ -77,7 +77,7 @@ def test_a_ledger_written_before_the_stamp_is_taken_over_and_stamped(tiny: Path)
     assert main(["run", "tiny/scenario.yaml", "--out", "out", "--ledger", "ledger.sqlite"]) == 0
     db = REAL_CONNECT("ledger.sqlite")
     assert db.execute("PRAGMA application_id").fetchone() == (APPLICATION_ID,)
-    assert db.execute("PRAGMA user_version").fetchone() == (1,)
+    assert db.execute("PRAGMA user_version").fetchone() == (2,)
     assert db.execute("SELECT id, status FROM runs").fetchall() == [(1, "ok")]
 
 
