@@ -73,29 +73,7 @@ def print_run(result: RunResult, target: Path) -> None:
     shown = base.summary.filter(pl.col("line") != "product")
     rows = shown.filter(~pl.col("product").is_in([*by_amounts, *(p.code for p in skipped)]))
     if rows.height:
-        table = Table(title="base", title_justify="left", show_edge=False, pad_edge=False)
-        for col in (
-            "product",
-            "ladder",
-            "tier",
-            "clients",
-            "ordered",
-            "entitled",
-            "allocated",
-            "fill",
-            "stock-out",
-            "full fill",
-            "coverage",
-            "note",
-        ):
-            table.add_column(col, justify="left" if col in ("product", "ladder", "tier", "note") else "right")
-        for row in rows.iter_rows(named=True):
-            if row["line"] == "tier":
-                table.add_row(*cells(row["product"], row["ladder"], row["tier"], *_nums(row), ""))
-            else:
-                rest = ("", "", "", "", str(row["allocated"]), "", "", "", "", row["note"])
-                table.add_row(*cells(row["product"], row["line"], *rest), style="dim")
-        items.append(table)
+        items.append(_base_table(rows))
     if base.tier_amounts is not None and not any(p.segment_amounts for p in base.products):
         items.append(_amounts_table(base))
     elif base.tier_amounts is not None:
@@ -113,6 +91,24 @@ def print_run(result: RunResult, target: Path) -> None:
     files += ", comparison.csv, report.html" if len(result.variants) > 1 else ", report.html"
     items.append(f"wrote {display_path(target)}/ ({files})")
     emit(*items)
+
+
+BASE_COLUMNS = ("product", "ladder", "tier", "clients", "ordered", "entitled", "allocated", "fill", "stock-out",
+                "full fill", "coverage", "note")  # fmt: skip
+
+
+def _base_table(rows: pl.DataFrame) -> Table:
+    """The base's tier lines (with fill, stock-out, full fill and coverage) and its other lines, dimmed."""
+    table = Table(title="base", title_justify="left", show_edge=False, pad_edge=False)
+    for col in BASE_COLUMNS:
+        table.add_column(col, justify="left" if col in ("product", "ladder", "tier", "note") else "right")
+    for row in rows.iter_rows(named=True):
+        if row["line"] == "tier":
+            table.add_row(*cells(row["product"], row["ladder"], row["tier"], *_nums(row), ""))
+        else:
+            rest = ("", "", "", "", str(row["allocated"]), "", "", "", "", row["note"])
+            table.add_row(*cells(row["product"], row["line"], *rest), style="dim")
+    return table
 
 
 def _amounts_table(variant: VariantResult, without_segments: bool = False) -> Table:
