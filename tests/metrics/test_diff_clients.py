@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from allocator.cli import main
 from allocator.commands.diff import diff
 from allocator.errors import OutputError
 
@@ -107,3 +108,21 @@ def test_anything_else_is_refused_before_any_work_and_left_as_it_was(
     assert Path("notes.csv").read_text() == "client_id,comment\ns01,call back\n"
     assert (shops / "clients.csv").read_bytes() == (SHOPS / "clients.csv").read_bytes()
     assert capsys.readouterr() == ("", "")
+
+
+def test_the_command_line_flag(shops: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        main(["diff", "--before", "before", "--after", "after", "--snapshot", "clients.csv", "--clients", "l.csv"]) == 1
+    )
+    assert Path("l.csv").read_text() == LIST
+    Path("mine.csv").write_text("mine\n")
+    assert (
+        main(["diff", "--before", "before", "--after", "after", "--snapshot", "clients.csv", "--clients", "mine.csv"])
+        == 2
+    )
+    _, err = capsys.readouterr()
+    assert err.endswith(
+        "mine.csv: refusing to write the client list there: it is a file that allocator did not write "
+        "(its first line is not a client list's header); give --clients a new file, or a client list that allocator wrote\n"
+    )
+    assert Path("mine.csv").read_text() == "mine\n"

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from allocator.cli import main
 from allocator.commands.explain import explain
 from allocator.errors import AllocatorError
 from allocator.pipeline.run import run_scenario
@@ -56,3 +57,11 @@ def test_an_unknown_variant_is_a_user_error_with_a_suggestion(monkeypatch: pytes
     with pytest.raises(AllocatorError) as exc:
         explain_client("c6", result, "zzz")
     assert str(exc.value) == "unknown variant 'zzz' of scenario.yaml; its variants are base, lower bar"
+
+
+def test_the_command_line_flag(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(MOVES.parent)
+    assert main(["explain", "c6", "scenario.yaml", "--variant", "lower bar"]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == "ladder shops · final tier B"
+    assert main(["explain", "c6", "scenario.yaml", "--variant", "lower"]) == 2
+    assert capsys.readouterr().err == "unknown variant 'lower' of scenario.yaml; did you mean 'lower bar'?\n"
