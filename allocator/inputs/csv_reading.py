@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import NamedTuple
 
 import numpy as np
@@ -29,14 +30,16 @@ def more_rows(n: int) -> str:
     return "" if n == 0 else f" ({n} more row like this)" if n == 1 else f" ({n} more rows like this)"
 
 
-def read_csv_text(raw: bytes, display: str) -> tuple[list[str], pl.DataFrame]:
+def read_csv_text(raw: bytes, display: str, declare_as: str | None = None) -> tuple[list[str], pl.DataFrame]:
     """The header cells and the data rows (all text, columns c0, c1, ...) of a CSV file.
 
     polars reads the values; a scan of the bytes first finds every record and value (so widths
     are checked here, not padded by polars) and proves the quoting plain RFC 4180, which polars
     and the csv module read alike. Any other quoting, or a row polars reads otherwise than the
-    scan says, is read by the strict csv module instead."""
-    text = _decode(raw, display)
+    scan says, is read by the strict csv module instead. `declare_as`: the file is a scenario's
+    snapshot, named so in the scenario, where an encoding may be declared (the fix a message
+    for a Chinese file names)."""
+    text = _decode(raw, display, declare_as)
     nul = raw.find(b"\x00")
     if nul >= 0:
         row = _line_of(raw, nul)
@@ -62,15 +65,75 @@ def read_csv_text(raw: bytes, display: str) -> tuple[list[str], pl.DataFrame]:
     return header, frame[1:]
 
 
-def _decode(raw: bytes, display: str) -> str:
+def _decode(raw: bytes, display: str, declare_as: str | None) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         row = _line_of(raw, exc.start)
-        hint = _encoding_hint(raw)
+        hint = _encoding_hint(raw, declare_as)
         raise SnapshotError(
             f"{display}: row {row}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}){hint}"
         ) from None
+
+
+CODEC_NAMES = {"gbk": "GBK", "gb18030": "GB18030"}
+_NOT_ASCII = re.compile(rb"[\x80-\xff]")
+
+
+def as_utf8(raw: bytes, display: str, encoding: str) -> bytes:
+    """The file's bytes in UTF-8, from the encoding its scenario declares (gbk or gb18030).
+
+    Both are ASCII-compatible: no byte of a two- or four-byte character is a line feed, a carriage
+    return, a comma or a quote, so every row keeps its number. A file that does not decode is
+    refused, and so is a file that reads as Chinese in UTF-8: declared otherwise, it would decode
+    into other characters (a GBK file is valid UTF-8 by chance only in a few bytes, and then not
+    as Chinese text)."""
+    name = CODEC_NAMES[encoding]
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        raise SnapshotError(
+            f"{display}: row {_line_of(raw, nul)}: a NUL byte (0x00) at offset {nul}; this is not a text file"
+        )
+    wide = _NOT_ASCII.search(raw)
+    if wide is not None and (raw.startswith(b"\xef\xbb\xbf") or _looks_chinese(raw, "utf-8")):
+        at = wide.start()
+        raise SnapshotError(
+            f"{display}: row {_line_of(raw, at)}: UTF-8 text (byte 0x{raw[at]:02x} at offset {at}), but the scenario "
+            f"declares encoding: {encoding}; leave the encoding out (UTF-8 is the default)"
+        )
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        row, bad = _line_of(raw, exc.start), raw[exc.start : exc.end]
+        shown = " ".join(f"0x{b:02x}" for b in bad[:4])
+        fix = 'check which encoding the file was saved in, or save it as "CSV UTF-8"'
+        if encoding == "gbk" and _decodes(raw, "gb18030"):
+            fix = "declare encoding: gb18030 (GBK's successor, which has these characters)"
+        raise SnapshotError(
+            f"{display}: row {row}: not {name} text ({'byte' if len(bad) == 1 else 'bytes'} {shown} at offset "
+            f"{exc.start}), though the scenario declares encoding: {encoding}; {fix}"
+        ) from None
+    return text.encode("utf-8")
+
+
+def _decodes(raw: bytes, encoding: str) -> bool:
+    try:
+        raw.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _looks_chinese(raw: bytes, encoding: str) -> bool:
+    """Whether the bytes decode in `encoding` to text whose non-ASCII characters are (80 % or
+    more) CJK ideographs, CJK punctuation or full-width forms."""
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    wide = [c for c in text if ord(c) > 0x7F]
+    chinese = sum("\u4e00" <= c <= "\u9fff" or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef" for c in wide)
+    return bool(wide) and chinese >= 0.8 * len(wide)
 
 
 def _line_of(raw: bytes, offset: int) -> int:
@@ -79,18 +142,15 @@ def _line_of(raw: bytes, offset: int) -> int:
     return head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n") + 1
 
 
-def _encoding_hint(raw: bytes) -> str:
-    """'; it looks like X: save it as "CSV UTF-8"' for the encodings spreadsheets commonly write."""
+def _encoding_hint(raw: bytes, declare_as: str | None = None) -> str:
+    """'; it looks like X: save it as "CSV UTF-8"' for the encodings spreadsheets commonly write;
+    for Chinese text in a scenario's snapshot (`declare_as`), the setting that reads it as it is."""
     fix = ': save it as "CSV UTF-8"'
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return f'; it looks like UTF-16 (Excel "Unicode Text"){fix}'
-    try:
-        text = raw.decode("gb18030")
-    except UnicodeDecodeError:
-        text = ""
-    wide = [c for c in text if ord(c) > 0x7F]
-    chinese = sum("\u4e00" <= c <= "\u9fff" or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef" for c in wide)
-    if wide and chinese >= 0.8 * len(wide):
+    if _looks_chinese(raw, "gb18030"):
+        if declare_as is not None:
+            fix = f": declare it in the scenario, snapshot: {{path: {declare_as}, encoding: gb18030}}, or{fix[1:]}"
         return f"; it looks like GBK/GB18030 (Chinese Excel){fix}"
     try:
         raw.decode("cp1252")

@@ -233,7 +233,9 @@ class AllocationFile(Strict):
 def _factor_per_product(value: Any) -> Any:
     """`supply_factor: 0.8`, one number where a factor per product is needed, says which form is meant."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        raise PydanticCustomError("per_product", "give one factor per product, like supply_factor: {zhonghua-soft: 0.8}")
+        raise PydanticCustomError(
+            "per_product", "give one factor per product, like supply_factor: {zhonghua-soft: 0.8}"
+        )
     return value
 
 
@@ -278,9 +280,9 @@ class Outputs(Strict):
 
     format: Literal["csv"] = "csv"
     xlsx: bool = Field(default=False, description="Write workbook.xlsx beside the CSVs (slow for a million shops)")
-    csv_bom: bool = Field(default=False, description="Start every CSV with a UTF-8 BOM, so that Excel reads it as UTF-8")
+    csv_bom: bool = Field(default=False, description="Start every CSV with a UTF-8 BOM, for Excel to read it as UTF-8")
     keep_columns: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
-        default=[], max_length=100, description="Snapshot columns carried into quotas.csv as text, like [name, district]"
+        default=[], max_length=100, description="Snapshot columns carried into quotas.csv as text, like [name]"
     )
 
 

@@ -45,7 +45,7 @@ from allocator.inputs.rule_files import (
     read_source,
 )
 from allocator.inputs.safe_yaml import Document, Problem
-from allocator.inputs.snapshot_cells import ID, Column
+from allocator.inputs.snapshot_cells import ID, Column, keep_problems
 from allocator.inputs.snapshots import ParsedSnapshot, Snapshot, check_snapshot, parse_snapshot
 from allocator.inputs.tiering_rules import TieringRules, compile_tiering, load_tiering
 
@@ -158,9 +158,14 @@ def load_scenario(
     if read_clients:
         if progress is not None:
             progress(f"reading and checking {display_path(snapshot)}")
-        written = snapshot_spec(spec)
-        parsed = parse_snapshot(snapshot, display_path(snapshot), sheet=written.sheet, id_column=written.id_column)
-        clients = check_snapshot(parsed, snapshot_columns(tiering, allocation))
+        written, keep = snapshot_spec(spec), spec.outputs.keep_columns
+        parsed = parse_snapshot(
+            snapshot, display_path(snapshot), sheet=written.sheet, id_column=written.id_column,
+            encoding=written.encoding, declare_as=written.path,
+        )  # fmt: skip
+        wrong = keep_problems(parsed.header, parsed.id_column, keep)
+        raise_problems([doc.problem(("outputs", "keep_columns", i), msg) for i, msg in wrong])
+        clients = check_snapshot(parsed, snapshot_columns(tiering, allocation), keep)
     mine = {p.resolve(): sources[p.resolve()] for p in (path, paths["tiering"], paths["allocation"])}
     manual = Manual()
     if clients is not None:
@@ -222,12 +227,17 @@ def _checked_spec(loaded: Loaded[ScenarioFile]) -> tuple[ScenarioFile, dict[str,
 
 
 def _snapshot_options(doc: Document, given: dict[str, Any]) -> list[Problem]:
-    """A sheet only for an xlsx snapshot; an id column that can name a header (not empty)."""
+    """A sheet only for an xlsx snapshot, an encoding only for a CSV one; an id column that can
+    name a header (not empty)."""
     problems = []
     path, sheet, ids = given.get("path"), given.get("sheet"), given.get("id_column")
     if isinstance(path, str) and isinstance(sheet, str) and Path(path).suffix.lower() != ".xlsx":
         msg = f"a sheet applies only to an .xlsx snapshot, and {Path(path).name} is not one"
         problems.append(doc.problem(("snapshot", "sheet"), msg))
+    encoding = given.get("encoding")
+    if isinstance(path, str) and encoding not in (None, "utf-8") and Path(path).suffix.lower() not in (".csv", ".txt"):
+        msg = f"an encoding applies only to a CSV snapshot, and {Path(path).name} is not one"
+        problems.append(doc.problem(("snapshot", "encoding"), msg))
     if isinstance(sheet, str) and not sheet.strip():
         problems.append(doc.problem(("snapshot", "sheet"), "the sheet name is empty; name a sheet, or leave sheet out"))
     if isinstance(ids, str) and not ids.strip():

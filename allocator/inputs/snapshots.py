@@ -28,18 +28,18 @@ from __future__ import annotations
 
 import hashlib
 import os
-import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import polars as pl
+from polars.exceptions import PanicException
 
 from allocator.errors import SnapshotError
 from allocator.inputs.client_ids import client_ids
-from allocator.inputs.csv_reading import more_rows, read_csv_text
+from allocator.inputs.csv_reading import as_utf8, more_rows, read_csv_text
 from allocator.inputs.models import FieldSpec
 from allocator.inputs.reading import file_problem, kind_problem, os_problem
 from allocator.inputs.snapshot_cells import (
@@ -48,9 +48,10 @@ from allocator.inputs.snapshot_cells import (
     CellProblem,
     Column,
     SnapshotWarning,
-    invisible,
+    header_name,
     quoted,
     report,
+    resolve_columns,
     show_cell,
 )
 from allocator.inputs.snapshot_parquet import check_parquet_types, parquet_frame, parquet_header
@@ -68,6 +69,7 @@ class Snapshot(NamedTuple):
     warnings: tuple[SnapshotWarning, ...]
     sha256: str = ""
     display: str = ""  # the file as messages name it (with the sheet, when one was named)
+    kept: pl.DataFrame | None = None  # client_id and the columns a scenario keeps, as text, in clients' order
 
 
 @dataclass(frozen=True)
@@ -98,21 +100,34 @@ def read_snapshot(path: Path, display: str, columns: Mapping[str, Column]) -> Sn
     return check_snapshot(parse_snapshot(path, display), columns)
 
 
-def parse_snapshot(path: Path, display: str, *, sheet: str | None = None, id_column: str = ID) -> ParsedSnapshot:
+def parse_snapshot(
+    path: Path,
+    display: str,
+    *,
+    sheet: str | None = None,
+    id_column: str = ID,
+    encoding: str = "utf-8",
+    declare_as: str | None = None,
+) -> ParsedSnapshot:
     """Read a snapshot file (CSV, Parquet or xlsx: its first sheet or `sheet`) into cells; raise
-    SnapshotError (SheetError for an xlsx that cannot be read) on a bad file."""
+    SnapshotError (SheetError for an xlsx that cannot be read) on a bad file. A CSV is read in
+    `encoding` (utf-8, gbk, gb18030); `declare_as` is its path as a scenario names it, for the
+    message that tells how to declare the encoding of a Chinese file."""
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".txt", ".parquet", ".xlsx"):
         raise SnapshotError(f"{display}: unknown snapshot format '{suffix}'; use .csv, .parquet or .xlsx")
     if sheet is not None and suffix != ".xlsx":
         raise SnapshotError(f"{display}: a sheet is named ('{show_cell(sheet)}'), but only an .xlsx file has sheets")
+    if encoding != "utf-8" and suffix not in (".csv", ".txt"):
+        raise SnapshotError(f"{display}: an encoding is declared ({encoding}), but only a CSV file has one")
     if suffix == ".xlsx":
         return _parse_xlsx(path, display, sheet, id_column)
     raw = _read_bytes(path, display)
     sha = hashlib.sha256(raw).hexdigest()
     if suffix == ".parquet":
         return ParsedSnapshot(display, suffix, parquet_header(raw, display), sha, raw=raw, id_column=id_column)
-    header, data = read_csv_text(raw, display)
+    text = raw if encoding == "utf-8" else as_utf8(raw, display, encoding)
+    header, data = read_csv_text(text, display, declare_as)
     if data.height == 0:
         raise SnapshotError(f"{display}: no client rows (only a header)")
     rows = pl.int_range(2, 2 + data.height, dtype=pl.UInt32, eager=True).alias(ROW)
@@ -133,26 +148,51 @@ def _parse_xlsx(path: Path, display: str, sheet: str | None, id_column: str) -> 
     return ParsedSnapshot(table.display, ".xlsx", table.header, sha, cells, None, rows, header_row, id_column)
 
 
-def check_snapshot(parsed: ParsedSnapshot, columns: Mapping[str, Column]) -> Snapshot:
-    """The columns the rules read, each checked; raise SnapshotError listing every problem."""
-    display, header, ids = parsed.display, parsed.header, _header_name(parsed.id_column)
+def check_snapshot(parsed: ParsedSnapshot, columns: Mapping[str, Column], keep: Sequence[str] = ()) -> Snapshot:
+    """The columns the rules read, each checked; raise SnapshotError listing every problem. The
+    columns in `keep` are read as text, unchecked, into `kept` (for the outputs, not the rules)."""
+    display, header, ids = parsed.display, parsed.header, header_name(parsed.id_column)
+    if ids in keep:
+        raise SnapshotError(f"{display}: column {ids} holds the client ids, which every output has as client_id")
+    kept_as = {f"_keep{i}": name for i, name in enumerate(keep)}  # apart from the declared columns
     if parsed.raw is not None:
-        found = _resolve(header, columns, display, display, ids)
-        frame = parquet_frame(parsed.raw, display, {name: header[i] for name, i in found.items()})
+        found = resolve_columns(header, columns, display, display, ids, keep)
+        frame = parquet_frame(
+            parsed.raw, display, {name: header[i] for name, i in found.items() if name in columns or name == ID}
+        )
         check_parquet_types(frame, columns, display, ids)
+        if kept_as:
+            frame = frame.hstack(_parquet_text(parsed.raw, display, {k: header[found[n]] for k, n in kept_as.items()}))
         rows = pl.int_range(1, 1 + frame.height, dtype=pl.UInt32, eager=True).alias(ROW)
     else:
         assert parsed.cells is not None and parsed.rows is not None
         data = parsed.cells
         # An xlsx header cell is empty only over an empty column (xlsx.py refuses values under it).
         where = f"{display}: row {parsed.header_row}"
-        found = _resolve(header, columns, display, where, ids, nameless=parsed.suffix == ".xlsx")
-        frame = data.select(pl.col(data.columns[i]).alias(name) for name, i in found.items())
+        found = resolve_columns(header, columns, display, where, ids, keep, nameless=parsed.suffix == ".xlsx")
+        chosen = {name: i for name, i in found.items() if name in columns or name == ID}
+        chosen.update({k: found[n] for k, n in kept_as.items()})
+        frame = data.select(pl.col(data.columns[i]).alias(name) for name, i in chosen.items())
         rows = parsed.rows
     if frame.height == 0:
         raise SnapshotError(f"{display}: no client rows")
-    checked = _check(frame, rows, display, columns, ids)
+    checked = _check(frame, rows, display, columns, ids, kept_as)
     return checked._replace(sha256=parsed.sha256, display=parsed.display)
+
+
+def _parquet_text(raw: bytes, display: str, names: Mapping[str, str]) -> pl.DataFrame:
+    """Kept Parquet columns as text; a type with no text form (a list, a struct) is refused."""
+    frame = parquet_frame(raw, display, names)
+    out, lines = [], []
+    for name, source in names.items():
+        try:
+            out.append(frame[name].cast(pl.String))
+        except (pl.exceptions.PolarsError, PanicException):
+            dtype = frame[name].dtype.base_type()
+            lines.append(f"{display}: column {source}: its Parquet type is {dtype}, which cannot be kept as text")
+    if lines:
+        raise SnapshotError("\n".join(lines))
+    return pl.DataFrame(out)
 
 
 # --- the file ---------------------------------------------------------------------------------
@@ -181,9 +221,17 @@ def _read_bytes(path: Path, display: str) -> bytes:
 # --- checking the values ----------------------------------------------------------------------
 
 
-def _check(frame: pl.DataFrame, rows: pl.Series, display: str, columns: Mapping[str, Column], ids: str) -> Snapshot:
+def _check(
+    frame: pl.DataFrame,
+    rows: pl.Series,
+    display: str,
+    columns: Mapping[str, Column],
+    ids: str,
+    kept_as: Mapping[str, str],
+) -> Snapshot:
     """Every declared column checked, each row named by its number in `rows`; `ids` is the header
-    name of the id column, as messages name it."""
+    name of the id column, as messages name it. The kept columns (`kept_as`: frame column to
+    snapshot name) go along unchecked, an empty cell empty."""
     problems: list[CellProblem] = []
     warnings: list[SnapshotWarning] = []
     out = [rows, client_ids(frame[ID], rows, problems, warnings)]
@@ -199,7 +247,10 @@ def _check(frame: pl.DataFrame, rows: pl.Series, display: str, columns: Mapping[
             lines = [*lines[:MAX_MESSAGES], f"{display}: ... and {len(lines) - MAX_MESSAGES} more problems"]
         raise SnapshotError("\n".join(lines))
     named = (w if w.column != ID else replace(w, column=ids) for w in warnings)
-    return Snapshot(pl.DataFrame(out).sort(ID), tuple(sorted(named)))
+    out.extend(frame[k].replace("", None) for k in kept_as)
+    table = pl.DataFrame(out).sort(ID)
+    kept = table.select(ID, *(pl.col(k).alias(name) for k, name in kept_as.items())) if kept_as else None
+    return Snapshot(table.drop(*kept_as), tuple(sorted(named)), kept=kept)
 
 
 def _dtype(spec: FieldSpec) -> type[pl.DataType]:
@@ -210,71 +261,6 @@ def _show_number(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value) if isinstance(value, int) else repr(value)
-
-
-# --- headers ----------------------------------------------------------------------------------
-
-
-def _header_name(raw: str) -> str:
-    """A header as the rules name it: without surrounding whitespace, BOM or zero-width characters."""
-    start, end = 0, len(raw)
-    while start < end and (raw[start].isspace() or invisible(raw[start])):
-        start += 1
-    while end > start and (raw[end - 1].isspace() or invisible(raw[end - 1])):
-        end -= 1
-    return unicodedata.normalize("NFC", raw[start:end])
-
-
-def _resolve(
-    header: list[str], columns: Mapping[str, Column], display: str, where: str, ids: str, *, nameless: bool = False
-) -> dict[str, int]:
-    """The position of each declared column (the id column `ids` as client_id); empty names
-    (unless `nameless` allows them), repeated names and missing columns raise."""
-    declared = {ids, *columns}
-    names = [_header_name(h) for h in header]
-    positions: dict[str, list[int]] = {}
-    lines: list[tuple[int, str]] = []
-    for i, name in enumerate(names, 1):
-        if name:
-            positions.setdefault(name, []).append(i)
-        elif not nameless:
-            lines.append((i, f"{where}: column {i} has no name"))
-    for name, found in positions.items():
-        if len(found) > 1:
-            what = f"column '{name}'" if name in declared else "a column the rules do not read"
-            times = "twice" if len(found) == 2 else f"{len(found)} times"
-            listed = ", ".join(map(str, found[:-1])) + f" and {found[-1]}"
-            lines.append((found[0], f"{where}: {what} appears {times} (columns {listed})"))
-    out = [line for _, line in sorted(lines)]
-    out.extend(_missing(names, positions, columns, display, ids))
-    if out:
-        raise SnapshotError("\n".join(out))
-    at = {name: positions[name][0] - 1 for name in columns if name in positions}
-    return {ID: positions[ids][0] - 1, **at}
-
-
-def _missing(
-    names: list[str], positions: Mapping[str, list[int]], columns: Mapping[str, Column], display: str, ids: str
-) -> list[str]:
-    """A line per missing column, then which columns there are (undeclared ones only counted)."""
-    from allocator.inputs.conditions import did_you_mean
-
-    declared = {ids, *columns}
-    missing = [c for c in (ids, *columns) if c not in positions and not (c in columns and columns[c].spec.optional)]
-    if not missing:
-        return []
-    others = [n for n in positions if n not in declared]
-    lines = [f"{display}: missing column '{c}'{did_you_mean(c, others)}" for c in missing]
-    present = [n for n in names if n in declared]
-    rest = len(names) - len(present)
-    if not present:
-        lines.append(
-            f"{display}: the file has {len(names)} column{'s' * (len(names) != 1)}, none of them read by the rules"
-        )
-    else:
-        tail = f" and {rest} the rules do not read" if rest else ""
-        lines.append(f"{display}: the columns are: {', '.join(present)}{tail}")
-    return lines
 
 
 # --- values -----------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 
+import polars as pl
+
 from allocator import __version__
 from allocator.errors import ScenarioError
 from allocator.inputs.folder_names import folder_clashes, slug
@@ -14,7 +16,10 @@ from allocator.inputs.scenarios import BASE, Scenario, snapshot_named
 from allocator.outputs.atomic import write_atomically
 from allocator.outputs.report import render_report
 from allocator.outputs.tables import sha256_file, write_csv, write_csv_parts, write_json
+from allocator.outputs.workbook import variant_sheets, write_workbook
 from allocator.pipeline.run import RunResult, VariantResult
+
+WORKBOOK = "workbook.xlsx"
 
 
 def check_variant_folders(scenario: Scenario) -> None:
@@ -73,25 +78,48 @@ def write_outputs(
 
     `record` is the ledger's transaction; the outputs are put in place only as it commits."""
     check_variant_folders(result.scenario)
+    spec = result.scenario.spec
+    bom, kept = spec.outputs.csv_bom, _kept(result)
 
     def fill(folder: Path) -> None:
         for variant in result.variants:
             target = variant_folder(folder, variant.name)
             target.mkdir(parents=True, exist_ok=True)
-            write_csv(variant.tiers if variant.tiers is not None else result.tiers, target / "tiers.csv")
-            write_csv_parts((p.quotas for p in variant.products), target / "quotas.csv")
-            write_csv(variant.summary, target / "summary.csv")
+            write_csv(variant.tiers if variant.tiers is not None else result.tiers, target / "tiers.csv", bom=bom)
+            write_csv_parts((with_kept(p.quotas, kept) for p in variant.products), target / "quotas.csv", bom=bom)
+            write_csv(variant.summary, target / "summary.csv", bom=bom)
             if variant.tier_amounts is not None:
-                write_csv(variant.tier_amounts, target / "tier_amounts.csv")
+                write_csv(variant.tier_amounts, target / "tier_amounts.csv", bom=bom)
+            if spec.outputs.xlsx:
+                title = spec.name if variant.name == BASE else f"{spec.name} · {variant.name}"
+                write_workbook(variant_sheets(result, variant, kept), target / WORKBOOK, title)
             data = manifest(result, variant)
-            data["outputs"] = {f.name: sha256_file(f) for f in sorted(target.glob("*.csv"))}
+            written = sorted([*target.glob("*.csv"), *target.glob(WORKBOOK)])
+            data["outputs"] = {f.name: sha256_file(f) for f in written}
             write_json(data, target / "manifest.json")
         if len(result.variants) > 1:
-            write_csv(result.comparison, folder / "comparison.csv")
+            write_csv(result.comparison, folder / "comparison.csv", bom=bom)
         (folder / "report.html").write_text(render_report(result), encoding="utf-8")
         write_json({k: round(v, 3) for k, v in result.timings.items()}, folder / "timings.json")
 
     write_atomically(out, fill, record)
 
 
-__all__ = ["check_variant_folders", "manifest", "variant_folder", "write_outputs"]
+def _kept(result: RunResult) -> pl.DataFrame | None:
+    """client_id and the snapshot columns the scenario keeps (`outputs: {keep_columns: [...]}`)."""
+    clients = result.scenario.clients
+    return clients.kept if clients is not None else None
+
+
+def with_kept(quotas: pl.DataFrame, kept: pl.DataFrame | None) -> pl.DataFrame:
+    """quotas.csv's rows with the kept snapshot columns right after client_id (as text)."""
+    if kept is None:
+        return quotas
+    clash = sorted(set(kept.columns[1:]) & set(quotas.columns))
+    if clash:  # the scenario's check refuses these names; a column quotas.csv gained later is caught here
+        raise ScenarioError(f"keep_columns: {', '.join(clash)} is a column of quotas.csv already; keep another")
+    joined = quotas.join(kept, on="client_id", how="left", maintain_order="left")
+    return joined.select("client_id", *kept.columns[1:], *quotas.columns[1:])
+
+
+__all__ = ["WORKBOOK", "check_variant_folders", "manifest", "variant_folder", "with_kept", "write_outputs"]

@@ -15,21 +15,26 @@ from typing import Any
 import polars as pl
 
 FORMULA_START = r"^(?:[\t\r]|\s*[=+\-@])"  # what a spreadsheet may run as a formula (OWASP)
+BOM = b"\xef\xbb\xbf"  # UTF-8's byte-order mark: Excel reads a CSV that starts with it as UTF-8
 
 
-def write_csv(df: pl.DataFrame, path: Path) -> None:
+def write_csv(df: pl.DataFrame, path: Path, *, bom: bool = False) -> None:
     """CSV with a fixed float format, so the bytes depend only on the values; empty text unquoted."""
-    write_csv_parts([df], path)
+    write_csv_parts([df], path, bom=bom)
 
 
-def write_csv_parts(parts: Iterable[pl.DataFrame], path: Path) -> None:
+def write_csv_parts(parts: Iterable[pl.DataFrame], path: Path, *, bom: bool = False) -> None:
     """Several frames with the same columns as one CSV, one at a time (memory stays flat).
 
     A text cell that starts with = + - @, a tab or a carriage return, or with blanks and then
     = + - @, gets a leading `'`, so that a spreadsheet shows it as text instead of running it
-    (`=cmd|' /C calc'!A0`). Only text columns: numbers, negative ones too, stay numbers.
+    (`=cmd|' /C calc'!A0`). Only text columns: numbers, negative ones too, stay numbers. With
+    `bom`, the file starts with a UTF-8 BOM (`outputs: {csv_bom: true}`), without which Excel on
+    a Chinese Windows reads UTF-8 as GBK and garbles 城区.
     """
     with path.open("wb") as f:
+        if bom:
+            f.write(BOM)
         for i, df in enumerate(parts):
             df = df.with_columns(_as_text(c) for c, t in df.schema.items() if _is_text(t))
             df.write_csv(f, include_header=i == 0, float_precision=4, null_value="")
