@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Generic, TypeVar
+from types import UnionType
+from typing import Annotated, Any, Generic, Literal, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -14,7 +15,7 @@ from allocator.errors import RuleFileError
 from allocator.inputs.conditions import did_you_mean, limited_suggestions
 from allocator.inputs.located import pydantic_problems
 from allocator.inputs.models import MODELS
-from allocator.inputs.safe_yaml import Document, Problem, YamlError, load_yaml_bytes, read_yaml_bytes
+from allocator.inputs.safe_yaml import Document, PathT, Problem, YamlError, load_yaml_bytes, read_yaml_bytes
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -60,8 +61,79 @@ def read_source(path: Path, display: str | None = None, known: Sources | None = 
         raw = read_yaml_bytes(path, name)
         doc = load_yaml_bytes(raw, name)
     except YamlError as exc:
-        raise RuleFileError(_render(exc.problems)) from None
+        raise RuleFileError(_render(with_text_places(exc))) from None
     return Source(path, doc, hashlib.sha256(raw).hexdigest())  # of the bytes parsed
+
+
+_TEXT_KINDS = ("category", "tier", "text")  # field types whose conditions compare text
+_COMBINATORS = ("all", "any", "not")
+
+
+def with_text_places(exc: YamlError) -> list[Problem]:
+    """The problems, a YAML 1.1 boolean word (`yes`) that stands where text is needed (a key, a
+    tier, an id, a category value, a condition on a category field) told as such: it was read as
+    a boolean, and quotes make it the text. Elsewhere the word keeps the message that names both
+    readings. The file's kind (as far as it was read) says what each place needs."""
+    data = exc.doc.data if exc.doc is not None else None
+    kind = data.get("kind") if isinstance(data, dict) else None
+    model = MODELS.get(kind) if isinstance(kind, str) else None
+    out = []
+    for problem in exc.problems:
+        word = exc.words.get(problem)
+        if word is not None and (word.key or (model is not None and _needs_text(model, data, word.path))):
+            problem = replace(problem, message=word.as_text())
+        out.append(problem)
+    return out
+
+
+def _needs_text(model: type[BaseModel], data: Any, path: PathT) -> bool:
+    """Whether the value at `path` must be text: its types allow text and no boolean (a rule's
+    `when` allows anything; there the field's declared type decides)."""
+    if "when" in path:
+        steps = path[path.index("when") + 1 :]
+        field = next((s for s in steps if isinstance(s, str) and s not in _COMBINATORS), None)
+        fields = data.get("fields") if isinstance(data, dict) else None
+        spec = fields.get(field) if isinstance(fields, dict) and field is not None else None
+        return isinstance(spec, dict) and spec.get("type") in _TEXT_KINDS
+    kinds = {_kind(t) for t in _types_at(model, path)}
+    return "text" in kinds and not kinds & {"boolean", "any"}
+
+
+def _types_at(model: type[BaseModel], path: PathT) -> list[Any]:
+    """The types a value at `path` of a `model` document may have."""
+    current: list[Any] = [model]
+    for step in path:
+        found: list[Any] = []
+        for t in (u for c in current for u in _alternatives(c)):
+            if isinstance(t, type) and issubclass(t, BaseModel):
+                if isinstance(step, str) and step in t.model_fields:
+                    found.append(t.model_fields[step].annotation)
+            elif get_origin(t) is list and isinstance(step, int):
+                found.extend(get_args(t))
+            elif get_origin(t) is dict and isinstance(step, str):
+                found.append(get_args(t)[1])
+        current = found
+    return [u for c in current for u in _alternatives(c)]
+
+
+def _alternatives(t: Any) -> list[Any]:
+    """A union's members, an Annotated type's own type; any other type itself."""
+    origin = get_origin(t)
+    if origin in (Union, UnionType):
+        return [u for a in get_args(t) for u in _alternatives(a)]
+    if origin is Annotated:
+        return _alternatives(get_args(t)[0])
+    return [t]
+
+
+def _kind(t: Any) -> str:
+    """What a type takes of a plain word: any, boolean, text or other (numbers, lists, mappings)."""
+    if t is Any or t is bool or t is str:
+        return {Any: "any", bool: "boolean", str: "text"}[t]
+    values = get_args(t) if get_origin(t) is Literal else ()
+    if any(isinstance(v, bool) for v in values):
+        return "boolean"
+    return "text" if values and all(isinstance(v, str) for v in values) else "other"
 
 
 def read_model(path: Path, model: type[M], kind: str) -> Loaded[M]:

@@ -161,12 +161,32 @@ class Document:
         return Problem(self.file, line, col, self.render_path(path), message)
 
 
-class YamlError(Exception):
-    """The file could not be read as safe YAML; carries the problems found."""
+@dataclass(frozen=True)
+class BooleanWord:
+    """A plain word YAML 1.1 reads as a boolean (`yes`, `off`), refused where it stands: its path
+    (for a key, its mapping's), the word, what YAML 1.1 reads it as, and whether it is a key."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    path: PathT
+    word: str
+    value: str
+    key: bool
+
+    def as_text(self) -> str:
+        """The message where the place needs text (a tier, an id, a category value)."""
+        return f'{self.word} was read as {self.value} (a boolean); write "{self.word}" in quotes for the text'
+
+
+Words = dict[Problem, BooleanWord]
+
+
+class YamlError(Exception):
+    """The file could not be read as safe YAML; carries the problems found, and (when the file
+    was composed) the document as far as it was built and the refused boolean words by problem,
+    so that a reader who knows the file's kind can say what each place needs."""
+
+    def __init__(self, problems: list[Problem], doc: Document | None = None, words: Words | None = None) -> None:
         super().__init__("\n".join(p.render() for p in problems))
-        self.problems = problems
+        self.problems, self.doc, self.words = problems, doc, words or {}
 
 
 class _TooBig(Exception):
@@ -218,11 +238,18 @@ def _tag(tag: str) -> str:
     return "!!" + tag.removeprefix(_TAG) if tag.startswith(_TAG) else tag
 
 
+def boolean_11(text: str) -> str | None:
+    """'true' or 'false' when YAML 1.1 reads the plain word `text` as that boolean; else None."""
+    word = _BOOL_11.fullmatch(text)
+    if word is None:
+        return None
+    return "false" if word.group("false") else "true"
+
+
 def ambiguity(text: str) -> str | None:
     """Why a plain scalar is refused: YAML 1.1 tools would read it differently; else None."""
-    word = _BOOL_11.fullmatch(text)
-    if word:
-        value = "false" if word.group("false") else "true"
+    value = boolean_11(text)
+    if value is not None:
         return f"'{text}' is read as {value} by YAML 1.1 tools; write {value}, or quote it ('{text}') for text"
     number = _LEADING_ZERO.fullmatch(text)
     if number:
@@ -247,6 +274,7 @@ class _Builder:
         self.file = file
         self.nodes = 0
         self.failures: list[tuple[int, int, PathT | None, str]] = []
+        self.booleans: dict[tuple[int, int], BooleanWord] = {}  # by line and column
         self.doc = Document(file, None)
 
     def fail(self, node: Node, message: str, path: PathT | None = None) -> None:
@@ -258,6 +286,10 @@ class _Builder:
         """The problems found, sorted, with paths rendered against the built document."""
         render = self.doc.render_path
         return sorted(Problem(self.file, ln, col, render(p) if p else "", msg) for ln, col, p, msg in self.failures)
+
+    def words(self, problems: list[Problem]) -> Words:
+        """The refused boolean words, by the problem that reports each."""
+        return {p: self.booleans[(p.line, p.column)] for p in problems if (p.line, p.column) in self.booleans}
 
     def build(self, node: Node, path: PathT, depth: int) -> Any:
         self.nodes += 1
@@ -278,7 +310,7 @@ class _Builder:
         self.fail(node, "unsupported YAML node")
         return None
 
-    def text(self, node: ScalarNode, path: PathT) -> str | None:
+    def text(self, node: ScalarNode, path: PathT, *, key: bool = False) -> str | None:
         """The scalar's text when its tag is allowed and no YAML reader could take it otherwise."""
         if node.tag not in _SCALAR_TAGS:
             self.fail(node, f"YAML tag '{_tag(node.tag)}' is not allowed in a rule file")
@@ -286,6 +318,10 @@ class _Builder:
         why = ambiguity(node.value) if node.style is None else None
         if why:
             self.fail(node, why, path)
+            value = boolean_11(node.value)
+            if value is not None:
+                where = (node.start_mark.line + 1, node.start_mark.column + 1)
+                self.booleans[where] = BooleanWord(path, node.value, value, key)
             return None
         return str(node.value)
 
@@ -325,7 +361,7 @@ class _Builder:
             if not isinstance(key_node, ScalarNode):
                 self.fail(key_node, "a key must be a plain word, not a list or mapping")
                 continue
-            key = self.text(key_node, path)  # as written: a key `1.0` or `null` is that text
+            key = self.text(key_node, path, key=True)  # as written: a key `1.0` or `null` is that text
             if key is None:
                 continue
             if key in out:
@@ -395,7 +431,8 @@ def load_yaml_text(text: str, file: str) -> Document:
     except _TooBig as exc:
         raise YamlError([Problem(file, exc.mark.line + 1, exc.mark.column + 1, "", str(exc))]) from None
     if builder.failures:
-        raise YamlError(builder.problems())
+        problems = builder.problems()
+        raise YamlError(problems, builder.doc, builder.words(problems))
     return builder.doc
 
 
@@ -422,4 +459,5 @@ def load_yaml_file(path: Path, display: str | None = None) -> Document:
     return load_yaml_bytes(read_yaml_bytes(path, name), name)
 
 
-__all__ = ["MAX_FILE_BYTES", "Document", "PathT", "Problem", "YamlError", "load_yaml_file", "load_yaml_text"]
+__all__ = ["MAX_FILE_BYTES", "BooleanWord", "Document", "PathT", "Problem", "YamlError", "load_yaml_file",
+           "load_yaml_text"]  # fmt: skip
