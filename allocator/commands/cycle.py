@@ -31,7 +31,7 @@ from allocator.pipeline.cycle import Issued, round_supplies
 
 def cycle(scenario: Path, ledger: Path, as_json: bool = False) -> int:
     """Print the cycle's rounds and, per product and tier, what was issued and what remains."""
-    s = load_scenario(scenario, read_clients=False)
+    s = load_scenario(scenario, read_clients=False, round_required=False)
     spec = s.spec
     if spec.cycle is None:
         raise ScenarioError(f"{display_path(scenario)}: the scenario has no cycle; add cycle: {{id, rounds, supply}}")

@@ -20,7 +20,7 @@ from allocator.outputs.atomic import clean_leftovers
 from allocator.outputs.folders import guard_output_folder
 from allocator.outputs.joblog import Log
 from allocator.outputs.ledger import Act, Ledger, RunInfo, check_ledger_file
-from allocator.outputs.ledger_acts import Supersede, check_batch, os_user
+from allocator.outputs.ledger_acts import Supersede, basis_of, check_batch, os_user
 from allocator.outputs.ledger_cycle import cycle_issued
 from allocator.outputs.lock import run_lock
 from allocator.outputs.run_folder import check_variant_folders, write_outputs
@@ -142,6 +142,11 @@ def _recorded(
         allocation_sha256=scenario.allocation.sha256, version=__version__, out_dir=str(out.resolve()),
         cycle=scenario.spec.cycle.id if scenario.spec.cycle else None, round=scenario.spec.round,
     )  # fmt: skip
+    issued = None
+    if scenario.spec.cycle is not None:  # read under the run lock: no round is approved meanwhile
+        issued = cycle_issued(book.conn, info.scenario, scenario.spec.cycle.id)
+        basis = basis_of(i for r, i in issued.runs.items() if r != scenario.spec.round)
+        info = dataclasses.replace(info, basis=basis)
     run_id = book.start(info)
 
     def interrupted(name: str) -> None:
@@ -153,9 +158,6 @@ def _recorded(
             if scenario.tiering.current_field is not None:
                 found = book.previous_tiers(scenario.spec.period)
                 previous = PreviousTiers(*found) if found is not None else None
-            issued = None
-            if scenario.spec.cycle is not None:
-                issued = cycle_issued(book.conn, info.scenario, scenario.spec.cycle.id)
             result = _timed(run(scenario, mode, previous=previous, progress=progress, issued=issued), load_seconds)
             _log_result(log, result)
             if progress is not None:

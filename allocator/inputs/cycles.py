@@ -8,7 +8,9 @@ from allocator.inputs.models import ScenarioFile
 from allocator.inputs.safe_yaml import Document, Problem
 
 
-def cycle_problems(doc: Document, spec: ScenarioFile, products: list[str], round_given: str | None) -> list[Problem]:
+def cycle_problems(
+    doc: Document, spec: ScenarioFile, products: list[str], round_given: str | None, required: bool = True
+) -> list[Problem]:
     """Every problem of the cycle: unknown products and rounds, a round repeated, no round chosen."""
     cycle = spec.cycle
     if cycle is None:
@@ -31,10 +33,10 @@ def cycle_problems(doc: Document, spec: ScenarioFile, products: list[str], round
             hint = did_you_mean(pid, products) or "; products are " + ", ".join(products[:20])
             problems.append(doc.problem(("cycle", "supply", pid), f"unknown product '{pid}'{hint}", key=True))
     chosen = round_given if round_given is not None else spec.round
-    if chosen is None:
+    if chosen is None and required:
         msg = f"say which round this run issues: round: {cycle.rounds[0]} in the scenario, or --round {cycle.rounds[0]}"
         problems.append(doc.problem(("cycle",), msg))
-    elif chosen not in seen:
+    elif chosen is not None and chosen not in seen:
         where = ("round",) if round_given is None else ("cycle", "rounds")
         what = f"round '{chosen}'" + (" (--round)" if round_given is not None else "")
         problems.append(doc.problem(where, f"{what} is not a round of cycle {cycle.id}{did_you_mean(chosen, list(seen))}"))

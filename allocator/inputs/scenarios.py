@@ -127,13 +127,15 @@ def load_scenario(
     assignments: Path | None = None,
     locks: Path | None = None,
     round_name: str | None = None,
+    round_required: bool = True,
 ) -> Scenario:
     """Read a scenario and everything it names, each file once: the rule files and (unless
     `read_clients` is false) the snapshot, checked against the rules, and the assignments and
     locks against both. Raise one error listing every problem found. `progress` is told when the
     snapshot is read (the long part); files in `known` were parsed earlier in the same command
     and are not read again. `assignments` and `locks` replace the files the scenario names;
-    `round_name` (--round) chooses the cycle's round instead of the scenario's `round:`."""
+    `round_name` (--round) chooses the cycle's round instead of the scenario's `round:`; a
+    cycle's scenario names its round unless `round_required` is false (`allocator cycle`)."""
     sources: Sources = dict(known or {})
     loaded = checked_model(_read(path, sources), ScenarioFile, "scenario")
     spec, paths = _checked_spec(loaded)
@@ -143,7 +145,7 @@ def load_scenario(
     allocation_file = checked_model(_read(paths["allocation"], sources), AllocationFile, "allocation")
     allocation = compile_allocation(allocation_file, tiering)
     variants = _variants(doc, spec, (tiering, allocation))
-    problems: list[Problem] = cycle_problems(doc, spec, [p.id for p in allocation.products], round_name)
+    problems = cycle_problems(doc, spec, [p.id for p in allocation.products], round_name, round_required)
     if round_name is not None:
         spec = spec.model_copy(update={"round": round_name})
     variant_tiering = {}

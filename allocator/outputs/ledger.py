@@ -58,6 +58,7 @@ class RunInfo:
     out_dir: str
     cycle: str | None = None
     round: str | None = None
+    basis: str | None = None  # a round: the ids of the approved runs its supply was worked out from
 
 
 @dataclass(frozen=True)
@@ -153,10 +154,11 @@ class Ledger:
         with self._transaction():
             cur = self.conn.execute(
                 "INSERT INTO runs (started, status, scenario, scenario_sha256, period, seed, snapshot_sha256, "
-                "tiering_sha256, allocation_sha256, version, out_dir, cycle, round) "
-                "VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "tiering_sha256, allocation_sha256, version, out_dir, cycle, round, basis) "
+                "VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (now(), info.scenario, info.scenario_sha256, info.period, info.seed, info.snapshot_sha256,
-                 info.tiering_sha256, info.allocation_sha256, info.version, info.out_dir, info.cycle, info.round),
+                 info.tiering_sha256, info.allocation_sha256, info.version, info.out_dir, info.cycle, info.round,
+                 info.basis),
             )  # fmt: skip
         assert cur.lastrowid is not None
         return cur.lastrowid

@@ -20,7 +20,7 @@ from __future__ import annotations
 import getpass
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +30,7 @@ from allocator.inputs.conditions import did_you_mean
 from allocator.inputs.periods import PeriodError, parse_period
 from allocator.inputs.rule_files import display_path
 from allocator.outputs.ledger import Ledger, now
+from allocator.outputs.ledger_cycle import cycle_issued
 from allocator.outputs.ledger_schema import (
     REVIEWED,
     RunRow,
@@ -142,6 +143,7 @@ def approve(book: Ledger, run_id: int, by: str, note: str | None) -> Approved:
     with book.transaction(done=f"run {run_id} is approved") as conn:
         row = run_row(conn, run_id, book.shown)
         refuse_unapprovable(conn, row)
+        refuse_stale_round(conn, row)
         rival = issued_run(conn, row.scenario, row.period, other_than=row.id, round_name=row.round)
         at = now()
         if rival is not None:
@@ -157,6 +159,32 @@ def approve(book: Ledger, run_id: int, by: str, note: str | None) -> Approved:
         conn.execute("UPDATE runs SET state = 'approved' WHERE id = ? AND state = 'draft'", (row.id,))
         _act(conn, row.id, "approve", by, note, at, None)
     return Approved(row, rival)
+
+
+def basis_of(runs: Iterable[int]) -> str:
+    """How a round's basis is written: the approved run ids, sorted, comma-separated."""
+    return ",".join(str(i) for i in sorted(runs))
+
+
+def refuse_stale_round(conn: sqlite3.Connection, row: RunRow) -> None:
+    """A round is approved only on the basis it was worked out from: if another round of its cycle
+    was approved (or superseded) since, its supply and rotation are out of date."""
+    if row.cycle is None or row.basis is None:
+        return
+    now_issued = cycle_issued(conn, row.scenario, row.cycle).runs
+    current = basis_of(i for r, i in now_issued.items() if r != row.round)
+    if current != row.basis:
+        was = _runs_named(row.basis) if row.basis else "no approved round"
+        is_now = _runs_named(current) if current else "none"
+        raise LedgerError(
+            f"{row.named} cannot be approved: it was worked out from {was} of cycle {row.cycle}, and the "
+            f"approved rounds are now {is_now}; its supply and rotation are out of date: batch round "
+            f"{row.round} again and approve that run"
+        )
+
+
+def _runs_named(ids: str) -> str:
+    return f"runs {ids.replace(',', ', ')}" if "," in ids else f"run {ids}"
 
 
 def _act(

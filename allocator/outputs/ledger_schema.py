@@ -3,8 +3,9 @@
 Format 1 had `runs`, `tier_history` and `quotas`. Format 2 adds the review: a `state` per run
 (draft, approved, published, superseded), the `source` of each quota, the sha256 of the run's
 manifest, and the `acts` table (assignments, locks, approvals, supersessions, publications); and
-the cycle: each run's `cycle` and `round`, and each quota's `entitled` and `ordered`, which the
-next rounds of the cycle read (round supply, rotation, `allocator cycle`).
+the cycle: each run's `cycle`, `round` and `basis` (the approved rounds it was worked out from),
+and each quota's `entitled` and `ordered`, which the next rounds of the cycle read (round supply,
+rotation, `allocator cycle`).
 A format-1 ledger is migrated in place, in one transaction, when it is opened for writing; the
 reading commands open it read-only and read either format.
 
@@ -58,7 +59,8 @@ CREATE TABLE IF NOT EXISTS runs (
     state TEXT CHECK (state IN ('draft', 'approved', 'published', 'superseded')),
     manifest_sha256 TEXT,
     cycle TEXT,
-    round TEXT
+    round TEXT,
+    basis TEXT
 );
 CREATE TABLE IF NOT EXISTS tier_history (
     run_id INTEGER NOT NULL REFERENCES runs(id),
@@ -103,13 +105,14 @@ ADDED_COLUMNS = (
     ("quotas", "source", "TEXT"),
     ("runs", "cycle", "TEXT"),
     ("runs", "round", "TEXT"),
+    ("runs", "basis", "TEXT"),
     ("quotas", "entitled", "INTEGER"),
     ("quotas", "ordered", "INTEGER"),
 )
 RUN_COLUMNS = (
     "id", "started", "ended", "status", "scenario", "scenario_sha256", "period", "seed", "snapshot_sha256",
     "tiering_sha256", "allocation_sha256", "version", "out_dir", "clients", "products", "quotas_issued",
-    "message", "manifest_sha256", "cycle", "round",
+    "message", "manifest_sha256", "cycle", "round", "basis",
 )  # fmt: skip  # every column but state
 _FIXED = "('approved', 'published', 'superseded')"
 NEVER_CHANGE = "approved and published runs never change"
@@ -271,6 +274,7 @@ class RunRow:
     manifest_sha256: str | None
     cycle: str | None = None
     round: str | None = None
+    basis: str | None = None  # a round: the approved runs of its cycle it was worked out from
 
     @property
     def named(self) -> str:
@@ -287,7 +291,7 @@ def _select_runs(conn: sqlite3.Connection) -> str:
     have = columns(conn, "runs")
     state = "state" if "state" in have else "CASE WHEN status = 'ok' THEN 'draft' END"
     manifest = "manifest_sha256" if "manifest_sha256" in have else "NULL"
-    cycle = "cycle, round" if "round" in have else "NULL, NULL"
+    cycle = "cycle, round, basis" if "basis" in have else "NULL, NULL, NULL"
     return (
         "SELECT id, started, ended, status, " + state + ", scenario, scenario_sha256, period, seed, "
         "snapshot_sha256, tiering_sha256, allocation_sha256, version, out_dir, clients, products, "
