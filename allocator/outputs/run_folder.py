@@ -14,6 +14,7 @@ from allocator.errors import ScenarioError
 from allocator.inputs.folder_names import folder_clashes, slug
 from allocator.inputs.scenarios import BASE, Scenario, snapshot_named
 from allocator.outputs.atomic import write_atomically
+from allocator.outputs.notice import method_facts
 from allocator.outputs.report import render_report
 from allocator.outputs.tables import sha256_file, write_csv, write_csv_parts, write_json
 from allocator.outputs.workbook import variant_sheets, write_workbook
@@ -68,7 +69,19 @@ def manifest(result: RunResult, variant: VariantResult) -> dict[str, object]:
             }
             for p in variant.products
         ],
+        "methods": method_facts(s.allocation, s.variants[variant.name]),
+        **_cycle(result),
     }
+
+
+def _cycle(result: RunResult) -> dict[str, object]:
+    """In a cycle: its id, this round, and each product's round supply and where it comes from."""
+    spec = result.scenario.spec
+    if spec.cycle is None or result.round_supplies is None:
+        return {}
+    keys = ("cycle_supply", "issued_before", "supply", "nominal", "drift", "overridden")
+    supplies = {pid: {k: getattr(rs, k) for k in keys} for pid, rs in result.round_supplies.items()}
+    return {"cycle": {"id": spec.cycle.id, "round": spec.round, "supplies": supplies}}
 
 
 def write_outputs(
