@@ -236,3 +236,18 @@ def test_any_text_stays_text_and_any_number_a_number(rows: list[tuple[str, int, 
     # Text as a string cell (an empty text an empty cell), numbers as number cells, rates as the CSV rounds them.
     expected = [((t, "s") if t else (None, "n"), (n, "n"), (float(f"{r:.4f}"), "n")) for t, n, r in rows]
     assert [(t, n, (float(r[0]), r[1])) for t, n, r in got] == expected
+
+
+def test_rows_past_excel_s_last_row_go_on_in_a_second_sheet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from allocator.outputs import workbook
+
+    monkeypatch.setattr(workbook, "EXCEL_ROWS", 4)  # a header and 3 rows a sheet, as 1,048,576 would be
+    frame = pl.DataFrame({"c0": [f"c{i}" for i in range(7)], "c1": list(range(7))})
+    write_workbook([Sheet("quotas", ("client_id", "p1"), frame, freeze=(1, 1))], tmp_path / "workbook.xlsx", "t")
+    book = openpyxl.load_workbook(tmp_path / "workbook.xlsx")
+    assert book.sheetnames == ["quotas", "quotas (2)", "quotas (3)"]
+    assert [[r for r in book[s].iter_rows(values_only=True)] for s in book.sheetnames] == [
+        [("client_id", "p1"), ("c0", 0), ("c1", 1), ("c2", 2)],
+        [("client_id", "p1"), ("c3", 3), ("c4", 4), ("c5", 5)],
+        [("client_id", "p1"), ("c6", 6)],
+    ]
