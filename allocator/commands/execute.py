@@ -201,4 +201,6 @@ def _log_result(log: Log, result: RunResult) -> None:
         log("round", cycle=cycle.id if cycle else None, round=result.scenario.spec.round, product=rs.product,
             cycle_supply=rs.cycle_supply, issued_before=rs.issued_before, supply=rs.supply, nominal=rs.nominal,
             drift=rs.drift, overridden=rs.overridden)  # fmt: skip
+    for alert in result.alerts:
+        log("alert", message=alert)
     log("variants", count=len(result.variants) - 1, seconds=round(t.get("allocate", 0.0), 3))
