@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     v = sub.add_parser("validate", help="check rule and scenario files; exit 2 on any problem")
     v.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    _lang_argument(v)
     v.add_argument(
         "--strict", action="store_true", help="exit 1 when the rule analysis finds gaps or rules that never fire"
     )
@@ -85,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--wait", type=_seconds, default=0.0, metavar="SECONDS", help="wait this long for another run's lock"
     )
     _given_arguments(r)
+    _lang_argument(r)
     _batch_parser(sub)
     _review_parsers(sub)
     d = sub.add_parser("diff", help="what a rule change does to clients, as Markdown; exit 1 when anything differs")
@@ -113,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--variant", default=None, metavar="NAME", help="explain the client in this variant")
     e.add_argument("--ledger", type=Path, default=None, metavar="LEDGER", help="in a cycle: the ledger of its rounds")
     _given_arguments(e)
+    _lang_argument(e)
     c = sub.add_parser("cycle", help="a cycle's rounds, and per product and tier what was issued and what remains")
     c.add_argument("scenario", type=Path, metavar="SCENARIO")
     c.add_argument("--ledger", type=Path, required=True, metavar="LEDGER")
@@ -140,6 +143,7 @@ def _batch_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
     )  # fmt: skip
     b.add_argument("--reason", default=None, metavar="TEXT", help="why the run is superseded (with --supersede)")
     _given_arguments(b)
+    _lang_argument(b)
 
 
 def _given_arguments(p: argparse.ArgumentParser) -> None:
@@ -147,6 +151,13 @@ def _given_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--assignments", type=Path, default=None, metavar="FILE", help="managers' assignments (CSV or xlsx)")
     p.add_argument("--locks", type=Path, default=None, metavar="FILE", help="locked quotas (CSV or xlsx)")
     p.add_argument("--round", dest="round_name", default=None, metavar="ROUND", help="the cycle's round to issue")
+
+
+def _lang_argument(p: argparse.ArgumentParser) -> None:
+    """--lang: the language of the outputs and messages; it wins over the scenario's `lang`."""
+    p.add_argument(
+        "--lang", choices=("en", "zh"), default=None, help="en or zh (default: the scenario's lang, else en)"
+    )
 
 
 def _given(args: argparse.Namespace) -> Given:
@@ -167,6 +178,7 @@ def _review_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="the notice's folder")
     p.add_argument("--by", default=None, metavar="NAME", help="who publishes (default: the OS user)")
     p.add_argument("--wait", type=_seconds, default=0.0, metavar="SECONDS", help="wait this long for the lock")
+    _lang_argument(p)
     r = sub.add_parser("runs", help="the ledger's runs, with their state (read-only)")
     r.add_argument("--ledger", type=Path, required=True, metavar="LEDGER")
     r.add_argument("--json", action="store_true", help="print the runs as JSON")
@@ -250,16 +262,17 @@ def _command(args: argparse.Namespace) -> int:
     if args.command == "validate":
         from allocator.commands.validate import validate
 
-        return validate(args.files, args.strict)
+        return validate(args.files, args.strict, args.lang)
     if args.command == "run":
         from allocator.commands.run import run
 
-        return run(args.scenario, args.out, args.engine, args.ledger, args.wait, _given(args))
+        return run(args.scenario, args.out, args.engine, args.ledger, args.wait, _given(args), args.lang)
     if args.command == "batch":
         from allocator.commands.batch import batch
 
         return batch(
-            args.scenario, args.out, args.ledger, args.wait, args.engine, args.supersede, args.reason, _given(args)
+            args.scenario, args.out, args.ledger, args.wait, args.engine, args.supersede, args.reason, _given(args),
+            args.lang,
         )
     if args.command in ("approve", "publish", "runs", "history"):
         return _review(args)
@@ -270,7 +283,7 @@ def _command(args: argparse.Namespace) -> int:
     if args.command == "explain":
         from allocator.commands.explain import explain
 
-        return explain(args.client_id, args.scenario, args.json, args.variant, args.ledger, _given(args))
+        return explain(args.client_id, args.scenario, args.json, args.variant, args.ledger, _given(args), args.lang)
     if args.command == "cycle":
         from allocator.commands.cycle import cycle
 
@@ -290,7 +303,7 @@ def _review(args: argparse.Namespace) -> int:
     if args.command == "publish":
         from allocator.commands.publish import publish
 
-        return publish(args.run, args.ledger, args.out, args.by, args.wait)
+        return publish(args.run, args.ledger, args.out, args.by, args.wait, args.lang)
     if args.command == "runs":
         from allocator.commands.runs import runs
 

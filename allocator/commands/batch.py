@@ -6,6 +6,7 @@ from pathlib import Path
 
 from allocator.commands.approve import MAX_NOTE, checked_text
 from allocator.commands.execute import execute
+from allocator.commands.run import in_language
 from allocator.errors import LedgerError
 from allocator.inputs.scenarios import NOTHING_GIVEN, Given
 from allocator.outputs.joblog import json_log
@@ -22,6 +23,7 @@ def batch(
     supersede: int | None = None,
     reason: str | None = None,
     given: Given = NOTHING_GIVEN,
+    lang: str | None = None,
 ) -> int:
     """An unattended run: JSON log lines on stdout, a ledger record, no tables.
 
@@ -35,8 +37,10 @@ def batch(
         if why is None:
             raise LedgerError(f"--reason is empty: say why run {supersede} is superseded")
         replacing = Supersede(supersede, why)
+    loaded = in_language(scenario, given, lang)  # --lang wins over the scenario's lang
     execute(
-        scenario, out, ledger=book, wait=wait, mode=engine, log=log, supersede=replacing, one_approved=True, given=given
-    )
+        scenario, out, ledger=book, wait=wait, mode=engine, log=log, supersede=replacing, one_approved=True,
+        given=given, loaded=loaded,
+    )  # fmt: skip
     log("done", exit=0)
     return 0

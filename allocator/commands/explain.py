@@ -23,10 +23,13 @@ def explain(
     variant: str | None = None,
     ledger: Path | None = None,
     given: Given = NOTHING_GIVEN,
+    lang: str | None = None,
 ) -> int:
     """Print why one client has its tier and quotas (text, or JSON with --json), in the base or,
     with `variant`, in that variant of the scenario. In a cycle, `ledger` gives the rounds already
-    approved (read-only), from which this round's supply and rotation follow."""
+    approved (read-only), from which this round's supply and rotation follow. `lang` is the
+    language of its error messages (the command line turns them; the explanation stays English)."""
+    del lang  # the command line translates the errors; explain_text speaks English only
     loaded = load_scenario(scenario, **given._asdict())
     issued = None
     if ledger is not None and loaded.spec.cycle is not None:

@@ -16,6 +16,7 @@ from allocator.commands.approve import MAX_NAME, checked_text
 from allocator.commands.terminal import emit
 from allocator.errors import OutputError
 from allocator.inputs.rule_files import display_path
+from allocator.messages import scenario_lang
 from allocator.outputs.atomic import clean_leftovers
 from allocator.outputs.folders import check_output_target, os_errors
 from allocator.outputs.ledger import Ledger, now
@@ -36,8 +37,11 @@ def _checked(conn: sqlite3.Connection, run_id: int, shown: str, out: Path, ledge
     return row
 
 
-def publish(run_id: int, ledger: Path, out: Path, by: str | None = None, wait: float = 0.0) -> int:
-    """Write the notice of an approved run to `out` and record the publication, both or neither."""
+def publish(
+    run_id: int, ledger: Path, out: Path, by: str | None = None, wait: float = 0.0, lang: str | None = None
+) -> int:
+    """Write the notice of an approved run to `out` and record the publication, both or neither.
+    The notice speaks `lang` (--lang), else the run's scenario's `lang` if its file is unchanged, else en."""
     name = checked_text("--by", by, MAX_NAME, needed=True) if by is not None else os_user()
     assert name is not None
     with read_only(ledger) as conn:
@@ -50,7 +54,8 @@ def publish(run_id: int, ledger: Path, out: Path, by: str | None = None, wait: f
             at = now()
             run = NoticeRun(row, approval(book.conn, run_id), at)
             target = out.resolve()
-            write_notice(out, run, folder, record=lambda: publishing(book, run_id, name, target, at))
+            speaks = lang or scenario_lang(Path(row.scenario), row.scenario_sha256) or "en"
+            write_notice(out, run, folder, record=lambda: publishing(book, run_id, name, target, at), lang=speaks)
     shown = display_path(out)
     emit(f"published {row.named}: {shown}/notice.html, {shown}/notice.csv")
     return 0

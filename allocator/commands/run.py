@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from allocator.escape import terminal
 from allocator.inputs.folder_names import slug
 from allocator.inputs.plan_sheets import NotAllocated
 from allocator.inputs.rule_files import display_path
-from allocator.inputs.scenarios import NOTHING_GIVEN, Given, load_scenario
+from allocator.inputs.scenarios import NOTHING_GIVEN, Given, Scenario, load_scenario
 from allocator.outputs.joblog import quiet
 from allocator.pipeline.run import RunResult, VariantResult
 from allocator.pipeline.tiering import Mode
@@ -31,11 +32,12 @@ def run(
     ledger: Path | None = None,
     wait: float = 0.0,
     given: Given = NOTHING_GIVEN,
+    lang: str | None = None,
 ) -> int:
     """Run a scenario under the run lock, write its outputs, print the per-tier table. `given`:
-    the command line's assignments, locks and round."""
-    loaded = None
-    if out is None:  # the folder is named after the scenario: read it now, and only once
+    the command line's assignments, locks and round; `lang` (en, zh) wins over the scenario's."""
+    loaded = in_language(scenario, given, lang)
+    if out is None and loaded is None:  # the folder is named after the scenario: read it now, and only once
         loaded = load_scenario(scenario, **given._asdict())  # no spinner yet: nothing to show before the lock
     target = out if out is not None else Path("out") / slug(loaded.spec.name if loaded else "", "scenario")
     if sys.stderr.isatty():  # a spinner with the current step; nothing when output is redirected
@@ -59,6 +61,15 @@ def run(
         print(terminal(warning), file=sys.stderr)
     print_run(result, target)
     return 0
+
+
+def in_language(scenario: Path, given: Given, lang: str | None) -> Scenario | None:
+    """The scenario read now with its `lang` set to `lang` (the command line's --lang), or None
+    without --lang (then the scenario is read under the lock, as always)."""
+    if lang is None:
+        return None
+    loaded = load_scenario(scenario, **given._asdict())
+    return dataclasses.replace(loaded, spec=loaded.spec.model_copy(update={"lang": lang}))
 
 
 def print_run(result: RunResult, target: Path) -> None:

@@ -15,8 +15,9 @@ from allocator.inputs.scenarios import load_scenario
 from allocator.inputs.tiering_rules import TieringRules, compile_tiering
 
 
-def validate(files: list[Path], strict: bool = False) -> int:
-    """Check each file (tiering files first, so allocation files are checked against them).
+def validate(files: list[Path], strict: bool = False, lang: str | None = None) -> int:
+    """Check each file (tiering files first, so allocation files are checked against them); the
+    problems in `lang` (--lang; en by default).
 
     Tiering files are also analysed as decision tables (gaps, rules that can never fire,
     impossible conditions): warnings, printed under the file's ok line; exit 1 with --strict.

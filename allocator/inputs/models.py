@@ -330,6 +330,7 @@ class ScenarioFile(Strict):
     cycle: CycleSpec | None = None
     round: RoundName | None = Field(default=None, description="The cycle's round this run issues (or --round)")
     outputs: Outputs = Outputs()
+    lang: Literal["en", "zh"] = Field(default="en", description="Language of the report, tables, workbook and messages")
 
 
 MODELS: dict[str, type[Strict]] = {
