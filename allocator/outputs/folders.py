@@ -21,9 +21,11 @@ from allocator.inputs.rule_files import display_path
 MAX_NAME_BYTES = 200  # NAME_MAX is 255; `.NAME.tmp-old-PID` and `.NAME.lock` need the rest
 RUN_FILES = frozenset(
     {"tiers.csv", "quotas.csv", "summary.csv", "tier_amounts.csv", "comparison.csv", "manifest.json",
-     "report.html", "timings.json"}
+     "report.html", "timings.json", "workbook.xlsx"}
 )  # fmt: skip
-VARIANT_FILES = frozenset({"tiers.csv", "quotas.csv", "summary.csv", "tier_amounts.csv", "manifest.json"})
+VARIANT_FILES = frozenset(
+    {"tiers.csv", "quotas.csv", "summary.csv", "tier_amounts.csv", "manifest.json", "workbook.xlsx"}
+)
 HINT = "give --out a new or empty folder, or one that allocator wrote"
 
 

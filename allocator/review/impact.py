@@ -133,7 +133,10 @@ def impact(before: str, after: str, snapshot: Path | None, scenario: Path | None
             for name, text in (("before", before), ("after", after))
         }
         if spec is None and not any("allocation" in files for files in given.values()):
-            parsed = parse_snapshot(snap, display_path(snap), sheet=written.sheet, id_column=written.id_column)
+            parsed = parse_snapshot(
+                snap, display_path(snap), sheet=written.sheet, id_column=written.id_column,
+                encoding=written.encoding, declare_as=written.path,
+            )  # fmt: skip
             sides = {name: _tiers_only(files, parsed) for name, files in given.items()}
             changes = {"tiering": file_changes(given["before"]["tiering"], given["after"]["tiering"])}
         else:
@@ -141,7 +144,10 @@ def impact(before: str, after: str, snapshot: Path | None, scenario: Path | None
                 name: complete(given[name], name, text, spec) for name, text in (("before", before), ("after", after))
             }
             loaded = {name: load_side(f, spec) for name, f in files.items()}
-            parsed = parse_snapshot(snap, display_path(snap), sheet=written.sheet, id_column=written.id_column)
+            parsed = parse_snapshot(
+                snap, display_path(snap), sheet=written.sheet, id_column=written.id_column,
+                encoding=written.encoding, declare_as=written.path,
+            )  # fmt: skip
             sides = _run_sides(files, loaded, snap, parsed, spec)
             changes = {kind: file_changes(files["before"][kind], files["after"][kind]) for kind in KINDS}
     return _compared(sides["before"], sides["after"], changes, display_path(snap), scenario, spec)

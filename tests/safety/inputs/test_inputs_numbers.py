@@ -51,8 +51,8 @@ def _variant(key: str, value: str) -> str:
         ("{p1: -0.5}", "scenario.yaml:11:25: variants[0].supply_factor.p1: must be at least 0, got -0.5"),
         (
             "1.5",
-            "scenario.yaml:11:20: variants[0].supply_factor: expected a mapping (product id to supply factor, "
-            "like {zhonghua-soft: 0.8}), got 1.5",
+            "scenario.yaml:11:20: variants[0].supply_factor: give one factor per product, like supply_factor: "
+            "{zhonghua-soft: 0.8}",
         ),
     ],
 )

@@ -86,7 +86,7 @@ def test_yaml_11_booleans_as_tier_names_and_keys_are_refused(
 ) -> None:
     tiering = TIERING.replace("shops: [A, B, C]", f"{word}: [{word}, B, C]").replace("tier: A", f"tier: {word}")
     code, _, err = _validate(tmp_path, monkeypatch, capsys, {"tiering.yaml": tiering})
-    why = f"'{word}' is read as {value} by YAML 1.1 tools; write {value}, or quote it ('{word}') for text"
+    why = f'{word} was read as {value} (a boolean); write "{word}" in quotes for the text'
     # the refused key drops its whole entry, so its list is not read (nor reported) a second time
     assert (code, err) == (
         2,
