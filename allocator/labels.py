@@ -1,4 +1,5 @@
-"""Every label of the notice to retailers and of the `runs` and `history` tables, in one table.
+"""Every label of the notice to retailers, the `runs` and `history` tables, the terminal tables
+of `allocator run`, the report and the workbook, in one catalogue.
 
 Each label has an id (used in code, never shown) and its text in every language the tool speaks:
 English, and Chinese for the day a scenario's `lang: zh` reaches the outputs. Column ids of the
@@ -6,6 +7,8 @@ CSV and keys of the JSON outputs are not labels: they stay English and stable.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 LANGUAGES = ("en", "zh")
 
@@ -90,6 +93,119 @@ LABELS: dict[str, dict[str, str]] = {
     "supersede": {"en": "supersede", "zh": "替代"},
     "publish": {"en": "publish", "zh": "公示"},
 }
+
+
+# The report's, the terminal tables' and the workbook's words: English text (the label's id, and
+# what English output shows, byte for byte) -> Chinese. Templates have named fields {like_this},
+# filled with str.format after the lookup, so a value quoted from a file is never read as one.
+PHRASES: dict[str, str] = {
+    # columns of summary.csv, tier_amounts.csv, comparison.csv, quotas.csv (workbook headers, report)
+    "product": "品规", "line": "行类型", "segment": "区域", "ladder": "档位序列", "tier": "档位",
+    "clients": "客户数", "ordered": "订单量", "entitled": "应投放量", "allocated": "投放量",
+    "fill_rate": "订单满足率", "stockout_rate": "断货率", "full_fill_rate": "订足面", "coverage": "投放面",
+    "gap_rate": "需求缺口率", "top10_share": "前10%集中度", "gini": "基尼系数", "min_quota": "最小投放量",
+    "max_quota": "最大投放量", "note": "备注", "available": "可投放量", "client_id": "客户编号",
+    "variant": "方案", "tier_changed": "档位变动客户数", "amount": "每户投放量", "customers": "客户数", "outside": "区域外", "total": "合计",
+    "reserve": "预留", "unallocated": "未分配", "supply": "货源量", "quota": "投放量",
+    # workbook sheets
+    "summary": "汇总", "tier amounts": "档位投放量", "quotas": "客户投放量", "comparison": "方案对比",
+    "segments": "区域",
+    # terminal tables of `allocator run`
+    "{name} · period {period} · seed {seed} · {clients} clients": "{name} · 周期 {period} · 随机种子 {seed} · 客户 {clients} 户",
+    "base": "基准", "fill": "订单满足率", "stock-out": "断货率", "full fill": "订足面", "gap": "需求缺口率",
+    "top 10%": "前10%集中度", "Gini": "基尼系数", "shops": "客户数", "left": "未分配",
+    "base: tier amounts (cartons per shop)": "基准：档位投放量（条/户）",
+    "base: products allocated to segments": "基准：按区域投放的品规",
+    "base: products, every tier": "基准：各品规（全部档位）",
+    "… and {n} more alerts (report.html lists every one)": "……另有 {n} 条预警（report.html 列出全部）",
+    "not allocated: {n} plans": "未投放：{n} 个计划", "row": "行", "code": "代码", "name": "名称",
+    "method": "投放方法", "reason": "原因", "variants compared: allocated (fill rate)": "方案对比：投放量（订单满足率）",
+    "{allocated} of {available}": "{allocated} / {available}", "wrote {folder}/ ({files})": "已写入 {folder}/（{files}）",
+    # the report: head and contents
+    "{name} · allocation report": "{name} · 货源投放报告", "Allocation report": "货源投放报告",
+    "period": "周期", "seed": "随机种子", "{n} clients": "客户 {n} 户", "ladders": "档位序列", "products": "品规",
+    "variants incl. base": "方案（含基准）", "scenario": "方案文件", "snapshot": "客户数据", "tiering": "分档规则",
+    "allocation": "投放规则", "{n} rows": "{n} 行", "Contents": "目录", "Alerts": "预警", "Supply": "货源",
+    "Variants side by side": "方案并列对比", "Cartons per shop": "每户投放量", "Tiers": "档位",
+    "Summary tables": "汇总表",
+    # the report: supply and variants
+    "supply ×": "货源 ×", "per client": "每户定量", "rounding": "取整方法", "thresholds": "分档阈值",
+    "no changes": "无改动", "none": "无", "rule files as written": "按规则文件", "Variants": "方案",
+    "Supply by product and variant": "各品规、各方案的货源", "allocated of supply": "投放占货源",
+    # the report: tiers
+    "Clients per tier, ladder {ladder}": "各档位客户数，档位序列 {ladder}", "Clients per tier": "各档位客户数",
+    "Tier migration": "档位变动",
+    "Rows: tier after the previous review (<i>new</i>: no previous tier); columns: tier now. The outlined "
+    "diagonal kept its tier; right of it moved down, left of it up.": "行：上期评定后的档位（<i>新</i>：无上期档位）；"
+    "列：本期档位。加框的对角线为档位不变；其右为降档，其左为升档。",
+    "previous tier → tier": "上期档位 → 本期档位", "before ↓ now →": "上期 ↓ 本期 →",
+    "Tier changes in {name}": "{name} 的档位变化", "Rows: tier in base; columns: tier in {name}.":
+    "行：基准中的档位；列：{name} 中的档位。", "base → {name}": "基准 → {name}", "base ↓ variant →": "基准 ↓ 方案 →",
+    "new": "新", "{tier} (off ladder)": "{tier}（不在序列中）",
+    # the report: a product
+    "policy": "投放方法", "target": "投放目标", "shape": "形状", "orders from": "订单列",
+    "at most {n} per client": "每户最多 {n}", "at least {n} per ordering client": "有订单的客户每户至少 {n}",
+    "every value": "全部取值", "{n} chosen": "选定 {n} 个", ", pools by {weights}": "，按 {weights} 分池",
+    ", weighted pools": "，按权重分池", "segments by": "区域划分", "{what} per tier and variant, {product}":
+    "{product}：各档位、各方案的{what}", "Fill rate": "订单满足率", "allocated ÷ ordered": "投放量 ÷ 订单量",
+    "Stock-out rate": "断货率", "share of ordering clients that got nothing": "有订单但未获投放的客户占比",
+    "Allocated": "投放量", "no orders known, so no fill rates": "无订单数据，故无满足率",
+    "{product}, {variant}, {ladder} {tier}: clients by quota": "{product}，{variant}，{ladder} {tier}：按投放量的客户数",
+    "Quota distribution": "投放量分布", "{product}: quota per client": "{product}：每户投放量", "range": "范围",
+    "clients by quota": "按投放量的客户数", "Same quotas as base: {names}.": "与基准投放量相同：{names}。",
+    "quota {low}": "投放量 {low}", "quota {low}–{high}": "投放量 {low}–{high}",
+    "{n} client": "{n} 户", "{n} unit": "{n} 条", "{n} units": "{n} 条",
+    # the report: not allocated, summaries
+    "Not allocated: {n} plans": "未投放：{n} 个计划",
+    "Exactly the rows of each variant's <code>summary.csv</code>; each cell's CSV text is in its "
+    "<code>data-value</code> attribute.": "与各方案 <code>summary.csv</code> 的行完全一致；每个单元格的 CSV 原文在其 "
+    "<code>data-value</code> 属性中。",
+    # the report: metrics, side by side, alerts
+    "fill rate": "订单满足率", "top 10 %": "前10%集中度", "full fill rate": "订足面", "gap rate": "需求缺口率",
+    "top 10% share": "前10%集中度", "fill-rate gap between tiers": "档位间订单满足率差",
+    "订单满足率: allocated ÷ ordered": "订单满足率：投放量 ÷ 订单量",
+    "订足面: share of the ordering clients whose order was fully met": "订足面：订单被全部满足的客户占有订单客户的比例",
+    "投放面: share of the clients that got more than 0": "投放面：获得投放（大于0）的客户占比",
+    "需求缺口率: (ordered − allocated) ÷ ordered": "需求缺口率：（订单量 − 投放量）÷ 订单量",
+    "share of the units held by the top 10 % of clients by quota": "投放量最多的前10%客户所得份额",
+    "Gini coefficient of the quotas: 0 when all are equal": "投放量的基尼系数：全部相同时为0",
+    "all tiers": "全部档位", "Metrics": "指标", "{product}: the field's metrics per tier, base": "{product}：各档位指标（基准）",
+    "figure": "指标", "Each product as a whole (its <code>product</code> line in summary.csv): base and every variant.":
+    "各品规整体（summary.csv 中的 <code>product</code> 行）：基准与各方案。",
+    "Variants side by side, per product": "各品规的方案并列对比", "No threshold was crossed.": "没有超过任何阈值。",
+    "{n} alert": "{n} 条预警", "{n} alerts": "{n} 条预警", "no alerts": "无预警", "Alerts: {count}": "预警：{count}",
+    "Thresholds": "阈值", "below": "低于", "above": "高于",
+    # the report: cartons per shop
+    "Cartons per shop by tier and brand, base": "各档位、各品规每户投放量（基准）",
+    " (brands {first}–{last} of {n})": "（品规 {first}–{last}，共 {n} 个）",
+    "A tier-amounts product shows its amount per shop of the tier; other products the quota its shops got "
+    "(min–max where they differ). – : the brand has no shop there. Shops: the tier's shops for the first brand "
+    "that has the row.": "按档位定量的品规显示该档每户投放量；其他品规显示该档客户所得投放量（不同时为最小–最大）。"
+    "–：该品规在此无客户。客户数：该行第一个品规的该档客户数。",
+    # the report: managers' budgets, assignments and locks
+    "Managers’ budgets, assignments and locks": "客户经理额度、分配与锁定", "Budgets": "额度", "owner": "客户经理",
+    "budget": "额度", "assigned": "已分配", "what is left": "余量去向", "released to the policy": "退回按规则投放",
+    "kept": "保留", "Assignments ({n}, {file})": "分配（{n} 条，{file}）", "client": "客户", "units": "数量",
+    "Locks ({n}, {file})": "锁定（{n} 条，{file}）", "by": "操作人",
+    # the report: footer
+    "allocator {version} · scenario": "allocator {version} · 方案文件",
+}  # fmt: skip
+
+
+def phrase(text: str, lang: str = "en", **fields: object) -> str:
+    """`text` (an English phrase of PHRASES) in `lang`, its {fields} filled; a phrase missing from
+    the catalogue in zh is a bug (tests/lang renders every output in zh)."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}; the labels speak {', '.join(LANGUAGES)}")
+    chosen = text if lang == "en" else PHRASES[text]
+    return chosen.format(**fields) if fields else chosen
+
+
+def words(lang: str) -> Callable[..., str]:
+    """phrase() bound to `lang`: `w = words("zh"); w("{n} rows", n=3)`."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}; the labels speak {', '.join(LANGUAGES)}")
+    return lambda text, **fields: phrase(text, lang, **fields)
 
 
 def label(key: str, lang: str = "en") -> str:

@@ -18,6 +18,7 @@ from allocator.inputs.folder_names import slug
 from allocator.inputs.plan_sheets import NotAllocated
 from allocator.inputs.rule_files import display_path
 from allocator.inputs.scenarios import NOTHING_GIVEN, Given, Scenario, load_scenario
+from allocator.labels import phrase
 from allocator.outputs.joblog import quiet
 from allocator.pipeline.run import RunResult, VariantResult
 from allocator.pipeline.tiering import Mode
@@ -76,31 +77,33 @@ def print_run(result: RunResult, target: Path) -> None:
     """The base's per-tier table (tier amounts as one column per product), then the variants compared."""
     s = result.scenario
     base = result.variants[0]
+    lang = s.spec.lang
+    head = "{name} · period {period} · seed {seed} · {clients} clients"
     items: list[object] = [
-        f"{s.spec.name} · period {s.spec.period} · seed {s.spec.seed} · {result.tiers.height} clients"
+        phrase(head, lang, name=s.spec.name, period=s.spec.period, seed=s.spec.seed, clients=result.tiers.height)
     ]
     by_amounts = {p.product for p in base.products if p.tier_amounts is not None or p.segment_amounts is not None}
     skipped = s.allocation.not_allocated
     shown = base.summary.filter(pl.col("line") != "product")
     rows = shown.filter(~pl.col("product").is_in([*by_amounts, *(p.code for p in skipped)]))
     if rows.height:
-        items.append(_base_table(rows))
+        items.append(_base_table(rows, lang))
     if base.tier_amounts is not None and not any(p.segment_amounts for p in base.products):
-        items.append(_amounts_table(base))
+        items.append(_amounts_table(base, lang))
     elif base.tier_amounts is not None:
         if any(p.tier_amounts is not None for p in base.products):  # some tier_amounts product has no segments
-            items.append(_amounts_table(base, without_segments=True))
-        items.append(_segmented_table(base))
+            items.append(_amounts_table(base, lang, without_segments=True))
+        items.append(_segmented_table(base, lang))
     if base.summary.filter(pl.col("line") == "product").height:
-        items.append(_products_table(base))
+        items.append(_products_table(base, lang))
     if skipped:
-        items.append(_skipped_table(skipped))
+        items.append(_skipped_table(skipped, lang))
     if len(result.variants) > 1:
-        items.append(_comparison_table(result))
-    items += _alert_lines(result.alerts)
+        items.append(_comparison_table(result, lang))
+    items += _alert_lines(result.alerts, lang)
     files = "tiers.csv, quotas.csv, summary.csv, manifest.json"
     files += ", comparison.csv, report.html" if len(result.variants) > 1 else ", report.html"
-    items.append(f"wrote {display_path(target)}/ ({files})")
+    items.append(phrase("wrote {folder}/ ({files})", lang, folder=display_path(target), files=files))
     emit(*items)
 
 
@@ -108,46 +111,54 @@ BASE_COLUMNS = ("product", "ladder", "tier", "clients", "ordered", "entitled", "
                 "full fill", "coverage", "note")  # fmt: skip
 
 
-def _base_table(rows: pl.DataFrame) -> Table:
+def _table(title: str, lang: str, heads: tuple[str, ...], left: int = 1, **fields: object) -> Table:
+    """A borderless table titled `title`, its column heads in `lang`: the first `left` left-aligned."""
+    table = Table(title=phrase(title, lang, **fields), title_justify="left", show_edge=False, pad_edge=False)
+    for i, col in enumerate(heads):
+        table.add_column(phrase(col, lang), justify="left" if i < left else "right")
+    return table
+
+
+def _base_table(rows: pl.DataFrame, lang: str) -> Table:
     """The base's tier lines (with fill, stock-out, full fill and coverage) and its other lines, dimmed."""
-    table = Table(title="base", title_justify="left", show_edge=False, pad_edge=False)
+    table = Table(title=phrase("base", lang), title_justify="left", show_edge=False, pad_edge=False)
     for col in BASE_COLUMNS:
-        table.add_column(col, justify="left" if col in ("product", "ladder", "tier", "note") else "right")
+        table.add_column(phrase(col, lang), justify="left" if col in ("product", "ladder", "tier", "note") else "right")
     for row in rows.iter_rows(named=True):
         if row["line"] == "tier":
             table.add_row(*cells(row["product"], row["ladder"], row["tier"], *_nums(row), ""))
         else:
             rest = ("", "", "", "", str(row["allocated"]), "", "", "", "", row["note"])
-            table.add_row(*cells(row["product"], row["line"], *rest), style="dim")
+            line = phrase(row["line"], lang) if row["line"] in ("reserve", "unallocated") else row["line"]
+            table.add_row(*cells(row["product"], line, *rest), style="dim")
     return table
 
 
-def _amounts_table(variant: VariantResult, without_segments: bool = False) -> Table:
+def _amounts_table(variant: VariantResult, lang: str, without_segments: bool = False) -> Table:
     """Tier amounts: one row per tier, one column per product (the amount each shop may get)."""
     amounts = variant.tier_amounts
     assert amounts is not None
     if without_segments:
         amounts = amounts.filter(pl.col("segment") == "").drop("segment")
     products = list(dict.fromkeys(amounts["product"].to_list()))
-    table = Table(title="base: tier amounts (cartons per shop)", title_justify="left", show_edge=False, pad_edge=False)
-    for i, col in enumerate(cells("ladder", "tier", "shops", *products)):
-        table.add_column(col, justify="left" if i < 2 else "right")
+    table = _table("base: tier amounts (cartons per shop)", lang, ("ladder", "tier", "shops"), 2)
+    for col in cells(*products):
+        table.add_column(col, justify="right")
     wide = amounts.pivot(on="product", index=["ladder", "tier", "customers"], values="amount", maintain_order=True)
     for row in wide.iter_rows(named=True):
         table.add_row(*cells(row["ladder"], row["tier"], row["customers"], *(row[p] for p in products)))
     results = {p.product: p for p in variant.products}
     table.add_section()
-    table.add_row(*cells("total", "", "", *(results[p].allocated for p in products)))
-    table.add_row(*cells("supply", "", "", *(results[p].available for p in products)))
-    table.add_row(*cells("left", "", "", *(results[p].unallocated for p in products)))
+    table.add_row(*cells(phrase("total", lang), "", "", *(results[p].allocated for p in products)))
+    table.add_row(*cells(phrase("supply", lang), "", "", *(results[p].available for p in products)))
+    table.add_row(*cells(phrase("left", lang), "", "", *(results[p].unallocated for p in products)))
     return table
 
 
-def _segmented_table(variant: VariantResult) -> Table:
+def _segmented_table(variant: VariantResult, lang: str) -> Table:
     """Products allocated to segments: how many segments, what was allocated of what was available."""
-    table = Table(title="base: products allocated to segments", title_justify="left", show_edge=False, pad_edge=False)
-    for i, col in enumerate(cells("product", "segments", "allocated", "available", "left")):
-        table.add_column(col, justify="left" if i < 1 else "right")
+    heads = ("product", "segments", "allocated", "available", "left")
+    table = _table("base: products allocated to segments", lang, heads)
     for p in variant.products:
         if p.segment_amounts is not None:
             n = len({s for s, _, _ in p.segment_amounts})
@@ -155,12 +166,10 @@ def _segmented_table(variant: VariantResult) -> Table:
     return table
 
 
-def _products_table(variant: VariantResult) -> Table:
+def _products_table(variant: VariantResult, lang: str) -> Table:
     """Each product's own line: its clients in every tier (of its segments) and the field's metrics."""
-    table = Table(title="base: products, every tier", title_justify="left", show_edge=False, pad_edge=False)
     heads = ("product", "clients", "ordered", "allocated", "fill", "full fill", "coverage", "gap", "top 10%", "Gini")
-    for i, col in enumerate(heads):
-        table.add_column(col, justify="left" if i == 0 else "right")
+    table = _table("base: products, every tier", lang, heads)
     for row in variant.summary.filter(pl.col("line") == "product").iter_rows(named=True):
         rates = [_pct(row[c]) for c in ("fill_rate", "full_fill_rate", "coverage", "gap_rate", "top10_share")]
         gini = f"{row['gini']:.3f}" if row["gini"] is not None else "-"
@@ -168,19 +177,18 @@ def _products_table(variant: VariantResult) -> Table:
     return table
 
 
-def _alert_lines(alerts: tuple[str, ...]) -> list[str]:
+def _alert_lines(alerts: tuple[str, ...], lang: str) -> list[str]:
     """The crossed thresholds, after the tables: the first MAX_ALERTS, then how many more."""
     shown = list(alerts[:MAX_ALERTS])
     if len(alerts) > MAX_ALERTS:
-        shown.append(f"… and {len(alerts) - MAX_ALERTS} more alerts (report.html lists every one)")
+        shown.append(phrase("… and {n} more alerts (report.html lists every one)", lang, n=len(alerts) - MAX_ALERTS))
     return shown
 
 
-def _skipped_table(skipped: tuple[NotAllocated, ...]) -> Table:
+def _skipped_table(skipped: tuple[NotAllocated, ...], lang: str) -> Table:
     """The plan-sheet rows that were not allocated, each with its reason."""
-    table = Table(title=f"not allocated: {len(skipped)} plans", title_justify="left", show_edge=False, pad_edge=False)
-    for col in cells("row", "code", "name", "method", "reason"):
-        table.add_column(col)
+    heads = ("row", "code", "name", "method", "reason")
+    table = _table("not allocated: {n} plans", lang, heads, len(heads), n=len(skipped))
     for plan in skipped:
         table.add_row(*cells(plan.row, plan.code, plan.name, plan.method, plan.reason))
     return table
@@ -190,14 +198,12 @@ def _differs(rows: pl.DataFrame, names: list[str]) -> bool:
     return any(rows[n].to_list() != rows[names[0]].to_list() for n in names[1:])
 
 
-def _comparison_table(result: RunResult) -> Table:
+def _comparison_table(result: RunResult, lang: str) -> Table:
     """Allocated (fill rate) per product and tier, base and each variant side by side."""
     names = [v.name for v in result.variants]
-    table = Table(
-        title="variants compared: allocated (fill rate)", title_justify="left", show_edge=False, pad_edge=False
-    )
-    for i, col in enumerate(cells("product", "ladder", "tier", *names)):
-        table.add_column(col, justify="left" if i < 3 else "right")
+    table = _table("variants compared: allocated (fill rate)", lang, ("product", "ladder", "tier"), 3)
+    for col in cells(*names):
+        table.add_column(col, justify="right")
     comp = result.comparison
     wide = comp.with_columns(
         pl.format(
@@ -206,7 +212,9 @@ def _comparison_table(result: RunResult) -> Table:
         .str.replace(r"\(-%\)", "")
         .str.strip_chars()
         .alias("cell")
-    ).pivot(on="variant", index=["product", "ladder", "tier"], values="cell", maintain_order=True)
+    ).with_columns(  # comparison.csv has one row per segment of a segmented product, without the segment
+        pl.int_range(pl.len()).over("product", "ladder", "tier", "variant").alias("_k")
+    ).pivot(on="variant", index=["product", "ladder", "tier", "_k"], values="cell", maintain_order=True)
     products = wide["product"].unique(maintain_order=True).to_list()
     changed = [p for p in products if _differs(wide.filter(pl.col("product") == p), names)]
     for row in wide.filter(pl.col("product").is_in(changed)).iter_rows(named=True):
@@ -216,8 +224,8 @@ def _comparison_table(result: RunResult) -> Table:
         totals = []
         for v in result.variants:
             got = next(x for x in v.products if x.product == p.product)
-            totals.append(f"{got.allocated} of {got.available}")
-        table.add_row(*cells(p.product, "total", "", *totals))
+            totals.append(phrase("{allocated} of {available}", lang, allocated=got.allocated, available=got.available))
+        table.add_row(*cells(p.product, phrase("total", lang), "", *totals))
     return table
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import polars as pl
 
+from allocator.labels import words
 from allocator.outputs.svg import esc
 from allocator.pipeline.allocation import ProductResult
 from allocator.pipeline.run import RunResult
@@ -36,6 +37,7 @@ def cartons_section(result: RunResult) -> str:
     tiers = base.summary.filter(pl.col("line") == "tier")
     if tiers.height == 0:
         return ""
+    w = words(result.scenario.spec.lang)
     products = {p.product: p for p in base.products}
     names = {p.id: p.spec.name for p in result.scenario.allocation.products}
     order = [(lad, t) for lad, ts in result.scenario.tiering.ladders.items() for t in ts]
@@ -52,7 +54,7 @@ def cartons_section(result: RunResult) -> str:
     for start in range(0, len(brands), BRANDS_PER_TABLE):
         part = brands[start : start + BRANDS_PER_TABLE]
         head = ["segment"] * segmented + ["ladder"] * several + ["tier"]
-        heads = "".join(f'<th scope="col">{h}</th>' for h in head) + '<th scope="col" class="n">shops</th>'
+        heads = "".join(f'<th scope="col">{w(h)}</th>' for h in head) + f'<th scope="col" class="n">{w("shops")}</th>'
         heads += "".join(
             f'<th scope="col" class="brand">{esc(b)}'
             + (f"<span>{esc(names[b])}</span>" if names.get(b) else "")
@@ -66,16 +68,16 @@ def cartons_section(result: RunResult) -> str:
             th = "".join(f'<th scope="row">{esc(x)}</th>' for x in labels)
             tds = "".join(f"<td>{esc(cells[key].get(b, '–'))}</td>" for b in part)
             body.append(f'<tr{first}>{th}<td class="n">{shops[key]:,}</td>{tds}</tr>')
-        caption = "Cartons per shop by tier and brand, base"
+        caption = w("Cartons per shop by tier and brand, base")
         if len(brands) > BRANDS_PER_TABLE:
-            caption += f" (brands {start + 1}–{start + len(part)} of {len(brands)})"
+            caption += w(" (brands {first}–{last} of {n})", first=start + 1, last=start + len(part), n=len(brands))
         tables.append(
             f'<div class="scroll"><table class="cartons"><caption>{caption}</caption><thead><tr>{heads}</tr>'
             f"</thead><tbody>{''.join(body)}</tbody></table></div>"
         )
-    note = (
-        '<p class="muted">A tier-amounts product shows its amount per shop of the tier; other products the '
-        "quota its shops got (min–max where they differ). – : the brand has no shop there. Shops: the "
-        "tier's shops for the first brand that has the row.</p>"
-    )
-    return f'<section id="cartons"><h2>Cartons per shop</h2>{note}{"".join(tables)}</section>'
+    note = '<p class="muted">' + w(
+        "A tier-amounts product shows its amount per shop of the tier; other products the quota its shops got "
+        "(min–max where they differ). – : the brand has no shop there. Shops: the tier's shops for the first brand "
+        "that has the row."
+    ) + "</p>"
+    return f'<section id="cartons"><h2>{w("Cartons per shop")}</h2>{note}{"".join(tables)}</section>'

@@ -14,6 +14,7 @@ import polars as pl
 
 from allocator.inputs.alert_rules import ALERTS
 from allocator.inputs.ladders import Ladders
+from allocator.labels import words
 from allocator.outputs.svg import esc
 from allocator.pipeline.alerts import LABELS, shown, thresholds
 from allocator.pipeline.run import RunResult, VariantResult
@@ -67,21 +68,23 @@ def product_line(variant: VariantResult, pid: str) -> dict[str, Any]:
 
 def metrics_table(result: RunResult, pid: str, rows: dict[tuple[str, str], dict[str, Any]]) -> str:
     """Base: the field's metrics per tier (segments added up) and for the whole product."""
+    w = words(result.scenario.spec.lang)
     several = len(result.scenario.tiering.ladders) > 1
     counts = ("clients", "ordered", "allocated")
     head = ["ladder"] * several + ["tier", *counts, *(h for _, h, _ in METRIC_COLUMNS)]
-    cells = "".join(f'<th scope="col"{"" if h in ("ladder", "tier") else " class=n"}>{esc(h)}</th>' for h in head)
+    cells = "".join(f'<th scope="col"{"" if h in ("ladder", "tier") else " class=n"}>{esc(w(h))}</th>' for h in head)
     body = []
     for (lad, tier), r in rows.items():
         keys = [lad] * several + [tier]
         body.append(_metric_row(keys, r))
     whole = product_line(result.variants[0], pid)
     if whole:
-        body.append(_metric_row(["all tiers"] + [""] * several, whole, "first"))
-    legend = "; ".join(f"<b>{esc(h)}</b> {esc(what)}" for _, h, what in METRIC_COLUMNS)
+        body.append(_metric_row([w("all tiers")] + [""] * several, whole, "first"))
+    legend = "; ".join(f"<b>{esc(w(h))}</b> {esc(w(what))}" for _, h, what in METRIC_COLUMNS)
+    caption = w("{product}: the field's metrics per tier, base", product=esc(pid))
     return (
-        f'<h3>Metrics</h3><div class="scroll"><table class="metrics"><caption>{esc(pid)}: the field\'s metrics '
-        f"per tier, base</caption><thead><tr>{cells}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+        f'<h3>{w("Metrics")}</h3><div class="scroll"><table class="metrics"><caption>{caption}'
+        f"</caption><thead><tr>{cells}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
         f'<p class="muted">{legend}.</p>'
     )
 
@@ -98,6 +101,7 @@ def variants_section(result: RunResult) -> str:
     """Per product, the base and each variant side by side: allocated, fill rate, coverage, full fill rate."""
     if len(result.variants) < 2:
         return ""
+    w = words(result.scenario.spec.lang)
     names = [v.name for v in result.variants]
     head = "".join(f'<th scope="col" class="var">{esc(n)}</th>' for n in names)
     body = []
@@ -106,12 +110,12 @@ def variants_section(result: RunResult) -> str:
         for k, (column, label) in enumerate(SIDE_BY_SIDE):
             th = f'<th scope="rowgroup" rowspan="{len(SIDE_BY_SIDE)}">{esc(p.product)}</th>' if k == 0 else ""
             values = "".join(f"<td>{esc(figure(line.get(column), column))}</td>" for line in lines)
-            body.append(f'<tr class="{"first" if k == 0 else ""}">{th}<th scope="row">{esc(label)}</th>{values}</tr>')
+            body.append(f'<tr class="{"first" if k == 0 else ""}">{th}<th scope="row">{esc(w(label))}</th>{values}</tr>')
+    said = w("Each product as a whole (its <code>product</code> line in summary.csv): base and every variant.")
     return (
-        '<section id="variants"><h2>Variants side by side</h2><p class="muted">Each product as a whole '
-        "(its <code>product</code> line in summary.csv): base and every variant.</p>"
-        '<div class="scroll"><table class="side"><caption>Variants side by side, per product</caption>'
-        f'<thead><tr><th scope="col">product</th><th scope="col">figure</th>{head}</tr></thead>'
+        f'<section id="variants"><h2>{w("Variants side by side")}</h2><p class="muted">{said}</p>'
+        f'<div class="scroll"><table class="side"><caption>{w("Variants side by side, per product")}</caption>'
+        f'<thead><tr><th scope="col">{w("product")}</th><th scope="col">{w("figure")}</th>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table></div></section>"
     )
 
@@ -121,26 +125,30 @@ def alerts_section(result: RunResult) -> str:
     limits = thresholds(result.scenario.allocation)
     if not limits and not result.alerts:
         return ""
+    lang = result.scenario.spec.lang
+    w = words(lang)
     groups: dict[tuple[tuple[str, float], ...], list[str]] = {}
     for pid, mine in limits.items():
         groups.setdefault(tuple(mine.items()), []).append(pid)
     sets = []
     for items, pids in groups.items():
-        said = ", ".join(_threshold(name, value) for name, value in items)
+        said = ", ".join(_threshold(name, value, lang) for name, value in items)
         sets.append(f"<li>{esc(', '.join(pids))}: {esc(said)}</li>")
     found = (
         '<ul class="alerts">' + "".join(f"<li>{esc(a)}</li>" for a in result.alerts) + "</ul>"
         if result.alerts
-        else "<p>No threshold was crossed.</p>"
+        else f"<p>{w('No threshold was crossed.')}</p>"
     )
-    count = f"{len(result.alerts)} alert{'' if len(result.alerts) == 1 else 's'}" if result.alerts else "no alerts"
+    n = len(result.alerts)
+    count = w("{n} alert" if n == 1 else "{n} alerts", n=n) if result.alerts else w("no alerts")
     return (
-        f'<section id="alerts"><h2>Alerts: {count}</h2>{found}<h3>Thresholds</h3>'
+        f'<section id="alerts"><h2>{w("Alerts: {count}", count=count)}</h2>{found}<h3>{w("Thresholds")}</h3>'
         f'<ul class="variants">{"".join(sets)}</ul></section>'
     )
 
 
-def _threshold(name: str, value: float) -> str:
+def _threshold(name: str, value: float, lang: str) -> str:
+    w = words(lang)
     column, way = ALERTS[name]
     label = LABELS.get(column, "fill-rate gap between tiers")
-    return f"{label} {way} {shown(value, column)}"
+    return f"{w(label)} {w(way)} {shown(value, column)}"

@@ -62,3 +62,11 @@ table.cartons th.brand{white-space:normal;overflow-wrap:anywhere;text-transform:
 text-align:right;vertical-align:bottom}table.cartons th.brand span{display:block;color:var(--muted);font-weight:400}
 table.metrics td,table.metrics th,table.side td,table.side th{padding:3px 8px}table.side th.var{text-align:right}
 """
+
+# A Chinese report (`lang: zh`): CJK fonts first, so that Latin-first stacks do not pick a font
+# without the characters and leave the browser's fallback to size them.
+CJK_CSS = (
+    'body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",'
+    '"Hiragino Sans GB","WenQuanYi Micro Hei",system-ui,sans-serif}'
+    ".kicker,.stat span{text-transform:none;letter-spacing:.02em}"
+)

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from allocator.escape import html
+from allocator.labels import phrase
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies, and in grey print.
 SERIES_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#999999")
@@ -43,8 +44,10 @@ def num(x: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-def count(n: int, noun: str) -> str:
-    """'1 client', '2,000 clients'."""
+def count(n: int, noun: str, lang: str = "en") -> str:
+    """'1 client', '2,000 clients'; in zh '2,000 户'."""
+    if lang != "en":
+        return phrase("{n} " + noun, lang, n=f"{n:,}")
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
@@ -104,6 +107,7 @@ class Scale:
     ticks: tuple[float, ...]
     percent: bool  # values are shares (0..1), shown as percentages
     noun: str = ""  # what is counted, for each mark's title: "3 clients"
+    lang: str = "en"  # the language of the marks' titles
 
     def label(self, v: float) -> str:
         return f"{v:.1%}" if self.percent else f"{round(v):,}"
@@ -112,13 +116,13 @@ class Scale:
 RATES = Scale(1.0, (0, 0.25, 0.5, 0.75, 1.0), percent=True)
 
 
-def count_axis(largest: float, noun: str = "") -> Scale:
+def count_axis(largest: float, noun: str = "", lang: str = "en") -> Scale:
     """An axis from 0 past `largest`, with at most 5 round ticks (1, 2 or 5 times a power of ten)."""
     step = 1.0
     while largest / step > 4:
         step *= 2.5 if str(int(step))[0] == "2" else 2
     top = step * max(1, math.ceil(largest / step))
-    return Scale(top, tuple(step * k for k in range(round(top / step) + 1)), False, noun)
+    return Scale(top, tuple(step * k for k in range(round(top / step) + 1)), False, noun, lang)
 
 
 def grouped_bars(title: str, groups: Sequence[tuple[str, str]], series: Sequence[Series], scale: Scale) -> str:
@@ -143,7 +147,7 @@ def grouped_bars(title: str, groups: Sequence[tuple[str, str]], series: Sequence
             v = s.values[i]
             if v is not None:
                 w = max(plot_w * v / scale.top, 1.5)
-                what = f"{s.name} · {ladder} {tier}: {count(round(v), scale.noun) if scale.noun else scale.label(v)}"
+                what = f"{s.name} · {ladder} {tier}: {count(round(v), scale.noun, scale.lang) if scale.noun else scale.label(v)}"
                 body.append(_rect(label_w, y + 4 + j * bar, w, bar - 1, s.colour, what))
                 if len(series) == 1:
                     body.append(_text(label_w + w + 5, y + 4 + bar - 3, scale.label(v), cls="v"))
@@ -164,7 +168,7 @@ def legend(items: Iterable[tuple[str, str]]) -> str:
     return f'<ul class="legend">{lis}</ul>'
 
 
-def value_bins(values: Sequence[int], most: int = 8) -> list[tuple[int, int, str, str]]:
+def value_bins(values: Sequence[int], most: int = 8, lang: str = "en") -> list[tuple[int, int, str, str]]:
     """(low, high, label, colour) for sorted quota values: one by one up to `most`, else in ranges.
 
     0 (nothing allocated) always stands alone, in grey; larger values go from light to dark blue.
@@ -177,12 +181,21 @@ def value_bins(values: Sequence[int], most: int = 8) -> list[tuple[int, int, str
         ranges = [(0, 0)] * (values[0] == 0) + [(lo, hi) for lo, hi in edges if any(lo <= v <= hi for v in values)]
     shades = iter(ramp(sum(1 for lo, _ in ranges if lo > 0)))
     return [
-        (lo, hi, f"quota {lo:,}" if lo == hi else f"quota {lo:,}–{hi:,}", ZERO_COLOUR if lo == 0 else next(shades))
+        (lo, hi, _quota(lo, hi, lang), ZERO_COLOUR if lo == 0 else next(shades))
         for lo, hi in ranges
     ]
 
 
-def heat_table(caption: str, corner: str, tiers: tuple[str, ...], moves: dict[tuple[str | None, str], int]) -> str:
+def _quota(lo: int, hi: int, lang: str) -> str:
+    """A bin's label: 'quota 3', 'quota 1–4'."""
+    if lo == hi:
+        return phrase("quota {low}", lang, low=f"{lo:,}")
+    return phrase("quota {low}–{high}", lang, low=f"{lo:,}", high=f"{hi:,}")
+
+
+def heat_table(
+    caption: str, corner: str, tiers: tuple[str, ...], moves: dict[tuple[str | None, str], int], lang: str = "en"
+) -> str:
     """A migration matrix: rows are tiers before, columns tiers after, each cell shaded by its count.
 
     Off-ladder previous tiers get their own rows, clients without one the row "new".
@@ -190,9 +203,9 @@ def heat_table(caption: str, corner: str, tiers: tuple[str, ...], moves: dict[tu
     others = sorted({p for p, _ in moves if p is not None and p not in tiers})
     # a ladder where every client is new needs only the "new" row
     prev: list[tuple[str | None, str]] = [(t, t) for t in tiers] if any(p is not None for p, _ in moves) else []
-    prev += [(p, f"{p} (off ladder)") for p in others]
+    prev += [(p, phrase("{tier} (off ladder)", lang, tier=p)) for p in others]
     if any(p is None for p, _ in moves):
-        prev.append((None, "new"))
+        prev.append((None, phrase("new", lang)))
     top = max(moves.values(), default=0) or 1
     head = "".join(f'<th scope="col" class="n">{esc(t)}</th>' for t in tiers)
     body = []
@@ -212,15 +225,16 @@ def heat_table(caption: str, corner: str, tiers: tuple[str, ...], moves: dict[tu
         )
     totals = "".join(f'<td class="n">{sum(moves.get((p, t), 0) for p, _ in prev):,}</td>' for t in tiers)
     dense = " dense" if len(tiers) > 12 else ""
+    total = phrase("total", lang)
     return (
         f'<div class="scroll"><table class="matrix{dense}"><caption>{esc(caption)}</caption>'
-        f'<thead><tr><th scope="col">{corner}</th>{head}<th scope="col" class="n">total</th></tr></thead>'
-        f'<tbody>{"".join(body)}<tr class="first"><th scope="row">total</th>{totals}'
+        f'<thead><tr><th scope="col">{corner}</th>{head}<th scope="col" class="n">{total}</th></tr></thead>'
+        f'<tbody>{"".join(body)}<tr class="first"><th scope="row">{total}</th>{totals}'
         f'<td class="n">{sum(moves.values()):,}</td></tr></tbody></table></div>'
     )
 
 
-def stacked_bar(title: str, parts: Sequence[tuple[int, str, str]], width: float = 170.0) -> str:
+def stacked_bar(title: str, parts: Sequence[tuple[int, str, str]], width: float = 170.0, lang: str = "en") -> str:
     """One 100 % bar split into parts (count, colour, label): a distribution at a glance."""
     total = sum(n for n, _, _ in parts) or 1
     body: list[str] = []
@@ -228,7 +242,7 @@ def stacked_bar(title: str, parts: Sequence[tuple[int, str, str]], width: float 
     for n, colour, label in parts:
         if n:
             w = width * n / total
-            body.append(_rect(x, 0, w, 14, colour, f"{label}: {count(n, 'client')} ({n / total:.1%})"))
+            body.append(_rect(x, 0, w, 14, colour, f"{label}: {count(n, 'client', lang)} ({n / total:.1%})"))
             x += w
-    desc = "; ".join(f"{label}: {count(n, 'client')}" for n, _, label in parts if n)
+    desc = "; ".join(f"{label}: {count(n, 'client', lang)}" for n, _, label in parts if n)
     return _svg(width, 14, title, body, desc)

@@ -19,8 +19,8 @@ from __future__ import annotations
 import math
 import re
 import tempfile
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from xlsxwriter.exceptions import FileCreateError  # type: ignore[import-untyped
 from allocator import __version__
 from allocator.errors import OutputError
 from allocator.inputs.scenarios import BASE
+from allocator.labels import words
 from allocator.pipeline.run import RunResult, VariantResult
 
 EXCEL_ROWS = 1_048_576  # rows of a worksheet, the header's included
@@ -50,6 +51,13 @@ _WIDE = (
 _WIDE_CHARS = re.compile(_WIDE)
 
 Cell = str | int | float | None
+# the column ids of summary.csv, tier_amounts.csv, comparison.csv, quotas.csv and the segments
+# sheet: in a zh workbook each is shown by its label (the CSVs keep the ids, a contract)
+COLUMN_IDS = frozenset({
+    "product", "line", "segment", "ladder", "tier", "clients", "ordered", "entitled", "allocated", "fill_rate",
+    "stockout_rate", "full_fill_rate", "coverage", "gap_rate", "top10_share", "gini", "min_quota", "max_quota",
+    "note", "available", "client_id", "variant", "tier_changed", "amount", "customers",
+})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,12 @@ class Sheet:
     frame: pl.DataFrame | None = None
     cells: tuple[tuple[Cell, ...], ...] = ()
     freeze: tuple[int, int] = (1, 0)  # rows and columns frozen: the header row (and client_id in quotas)
+    titles: tuple[str, ...] = ()  # the header row as shown (zh labels); empty: the headers themselves
+
+    @property
+    def shown(self) -> tuple[str, ...]:
+        """The header row as the sheet shows it; `headers` stay the column ids (they pick the formats)."""
+        return self.titles or self.headers
 
     @property
     def height(self) -> int:
@@ -76,7 +90,7 @@ class Sheet:
 
     def widths(self) -> list[int]:
         """Each column's width in characters: its header's or its longest cell's, CJK counted twice."""
-        shown = [display_width(h) for h in self.headers]
+        shown = [display_width(h) for h in self.shown]
         if self.frame is not None:
             content = [_frame_width(self.frame[c], f) for c, f in zip(self.frame.columns, self.formats(), strict=True)]
         else:
@@ -180,7 +194,26 @@ def variant_sheets(result: RunResult, variant: VariantResult, kept: pl.DataFrame
         sheets.append(_table("comparison", result.comparison))
     if any(p.in_segments is not None for p in variant.products):
         sheets.append(segments_sheet(variant))
-    return sheets
+    lang = result.scenario.spec.lang
+    if lang == "en":
+        return sheets
+    data = {p.product for p in variant.products} | set(kept.columns[1:] if kept is not None else ())
+    return [in_language(sheet, lang, frozenset(data)) for sheet in sheets]
+
+
+def in_language(sheet: Sheet, lang: str, data: frozenset[str] = frozenset()) -> Sheet:
+    """The sheet with its name and header row in `lang`: each column id of the run's outputs is
+    shown by its label; `data` (product ids, kept snapshot columns) stays as it is."""
+    w = words(lang)
+    titles = tuple(
+        h if h in data else w(h) if h in COLUMN_IDS else _segment_title(h, w) for h in sheet.headers
+    )
+    return replace(sheet, name=w(sheet.name), titles=titles)
+
+
+def _segment_title(header: str, w: Callable[..., str]) -> str:
+    """`segment (district, market_type)` -> `区域 (district, market_type)`; anything else as it is."""
+    return w("segment") + header[len("segment") :] if header.startswith("segment (") else header
 
 
 def _table(name: str, frame: pl.DataFrame) -> Sheet:
@@ -347,7 +380,7 @@ def _check_fits(sheet: Sheet, file: str) -> None:
 def _write_sheet(ws: Any, sheet: Sheet, span: tuple[int, int], bold: Any, formats: dict[str, Any]) -> None:
     """The header row, then the rows of `span`, each cell by its type; widths, frozen panes, filter."""
     text, number = ws.write_string, ws.write_number
-    for c, (name, width) in enumerate(zip(sheet.headers, sheet.widths(), strict=True)):
+    for c, (name, width) in enumerate(zip(sheet.shown, sheet.widths(), strict=True)):
         ws.set_column(c, c, width)
         text(0, c, name, bold)
     ws.freeze_panes(*sheet.freeze)

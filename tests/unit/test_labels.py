@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 from typing import get_args
 
@@ -60,3 +61,34 @@ def test_every_label_the_notice_and_the_tables_name_is_in_the_table() -> None:
     built += ["weights_clients", "weights_orders", *ACT_KINDS, "running", "ok", "failed", "draft", *REVIEWED]
     built += [*NOTICE_COLUMNS, *RUN_COLUMNS, *QUOTA_COLUMNS, *ACT_COLUMNS]
     assert [key for key in built if key not in LABELS] == []
+
+
+def _phrases_used(path: Path) -> set[str]:
+    """The literal English phrases given to phrase(...), w(...) or _table(...) in a module."""
+    used = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("phrase", "w", "_table") and node.args:
+            first = node.args[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                used.add(first.value)
+    return used
+
+
+PHRASE_MODULES = ["outputs/report.py", "outputs/report_metrics.py", "outputs/report_amounts.py",
+                  "outputs/report_people.py", "outputs/svg.py", "outputs/workbook.py", "commands/run.py"]  # fmt: skip
+
+
+def test_every_phrase_the_report_tables_and_workbook_name_is_in_the_catalogue() -> None:
+    used = set().union(*(_phrases_used(PACKAGE / m) for m in PHRASE_MODULES))
+    assert len(used) > 100
+    assert sorted(used - set(labels.PHRASES)) == []
+
+
+def test_every_phrase_has_chinese_with_the_same_fields() -> None:
+    fields = re.compile(r"\{(\w+)\}")
+    assert [en for en, zh in labels.PHRASES.items() if not zh.strip()] == []
+    assert [en for en, zh in labels.PHRASES.items() if sorted(fields.findall(en)) != sorted(fields.findall(zh))] == []
+    assert labels.phrase("{n} rows", "zh", n="1,204") == "1,204 行"
+    assert labels.phrase("{n} rows", "en", n="1,204") == "1,204 rows"
+    with pytest.raises(KeyError):
+        labels.phrase("no such phrase", "zh")
