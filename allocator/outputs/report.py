@@ -207,7 +207,7 @@ def _tiers(result: RunResult) -> str:
             for (i, _), c in zip(tables, counts, strict=True)
         ]
         total = sum(counts[0].get(g, 0) for g in groups)
-        chart = grouped_bars(w("Clients per tier, ladder {ladder}", ladder=lad), groups, series, scale)
+        chart = grouped_bars(w("Clients per tier, ladder {ladder}", ladder=lad), groups, series, scale, lang)
         clients = w("{n} clients", n=f"{total:,}")
         bars.append(f"<figure><figcaption>{esc(lad)} <span class='muted'>· {clients}</span></figcaption>")
         bars.append(f'<div class="scroll">{chart}</div></figure>')
@@ -254,7 +254,8 @@ def _product(result: RunResult, index: int, pid: str) -> str:
             Series(v.name, series_colour(i), [rows.get(g, {}).get(col) for g in groups])
             for i, (v, rows) in enumerate(zip(result.variants, tiers, strict=True))
         ]
-        bars = grouped_bars(w("{what} per tier and variant, {product}", what=what, product=pid), groups, series, scale)
+        named = w("{what} per tier and variant, {product}", what=what, product=pid)
+        bars = grouped_bars(named, groups, series, scale, lang)
         return f"<figure><figcaption>{what} <span class='muted'>· {hint}</span></figcaption><div class='scroll'>{bars}</div></figure>"
 
     if any(r["fill_rate"] is not None for rows in tiers for r in rows.values()):

@@ -125,7 +125,9 @@ def count_axis(largest: float, noun: str = "", lang: str = "en") -> Scale:
     return Scale(top, tuple(step * k for k in range(round(top / step) + 1)), False, noun, lang)
 
 
-def grouped_bars(title: str, groups: Sequence[tuple[str, str]], series: Sequence[Series], scale: Scale) -> str:
+def grouped_bars(
+    title: str, groups: Sequence[tuple[str, str]], series: Sequence[Series], scale: Scale, lang: str = "en"
+) -> str:
     """Horizontal bars: a row per (ladder, tier), a bar per series, a heading per ladder if there are several.
 
     Rows grow downwards, so thirty tiers on three ladders stay as readable as four on one. A single
@@ -133,7 +135,8 @@ def grouped_bars(title: str, groups: Sequence[tuple[str, str]], series: Sequence
     """
     several = len({lad for lad, _ in groups}) > 1
     label_w = 12 + max((text_width(name) for g in groups for name in (g if several else g[1:])), default=CHAR)
-    plot_w, top = 330.0, 16.0
+    # CJK fonts have a taller ascent than Latin ones: the axis labels on top need 4px more in zh
+    plot_w, top = 330.0, 16.0 if lang == "en" else 20.0
     bar = 14.0 if len(series) == 1 else 7.0 if len(series) > 2 else 9.0
     row_h = len(series) * bar + (8 if len(series) == 1 else 7)
     body: list[str] = []

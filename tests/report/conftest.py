@@ -1,7 +1,8 @@
 """Report tests: an HTML reader for the summary tables, the CSV they must equal, and headless Chromium.
 
 Chromium is found on PATH or, when missing and we are root, installed once per session with apt-get;
-if that is impossible the browser tests fail with the reason (they never skip silently).
+so are Debian's CJK fonts (fonts-noto-cjk), which the Chinese report needs to be measured as a reader
+sees it; if that is impossible the browser tests fail with the reason (they never skip silently).
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ MOVES = Path(__file__).parent / "fixtures" / "moves" / "scenario.yaml"
 DEMO = ROOT / "scenarios" / "demo.yaml"
 
 INSTALL = "apt-get update -qq && apt-get install -y -qq chromium"
+INSTALL_FONTS = "apt-get update -qq && apt-get install -y -qq fonts-noto-cjk"
+CJK_FONT = "Noto Sans CJK SC"
 FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -55,26 +58,52 @@ def ensure_chromium() -> tuple[str, float | None]:
     found = find_chromium()
     if found:
         return found, None
+    seconds = _install("Chromium", "chromium", INSTALL)
+    found = find_chromium()
+    if found is None:
+        pytest.fail(f"`{INSTALL}` succeeded but no chromium is on PATH", pytrace=False)
+    return found, seconds
+
+
+def has_cjk_font() -> bool:
+    """Whether fontconfig knows the Noto Sans CJK SC font (of fonts-noto-cjk)."""
+    if shutil.which("fc-list") is None:
+        return False
+    listed = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, timeout=60)
+    return CJK_FONT in listed.stdout
+
+
+def ensure_cjk_fonts() -> float | None:
+    """Install fonts-noto-cjk when no CJK font is there; how long it took, or None if it was there."""
+    if has_cjk_font():
+        return None
+    seconds = _install("the CJK fonts", "fonts-noto-cjk", INSTALL_FONTS)
+    if not has_cjk_font():
+        pytest.fail(f"`{INSTALL_FONTS}` succeeded but fontconfig lists no {CJK_FONT}", pytrace=False)
+    return seconds
+
+
+def _install(what: str, package: str, command: str) -> float:
+    """Run an apt-get install command as root; fail the test with the reason when that is impossible."""
     if os.geteuid() != 0:
         pytest.fail(
-            "the browser tests need Chromium: install the Debian package `chromium` "
-            f"(as root: {INSTALL}); this session is not root, so it cannot install it",
+            f"the browser tests need {what}: install the Debian package `{package}` "
+            f"(as root: {command}); this session is not root, so it cannot install it",
             pytrace=False,
         )
     start = time.monotonic()
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     try:
-        proc = subprocess.run(["sh", "-c", INSTALL], capture_output=True, text=True, timeout=1800, env=env)
+        proc = subprocess.run(["sh", "-c", command], capture_output=True, text=True, timeout=1800, env=env)
     except subprocess.TimeoutExpired:
-        pytest.fail(f"installing Chromium timed out after 30 minutes: {INSTALL}", pytrace=False)
-    found = find_chromium()
-    if proc.returncode != 0 or found is None:
+        pytest.fail(f"installing {what} timed out after 30 minutes: {command}", pytrace=False)
+    if proc.returncode != 0:
         tail = (proc.stdout + proc.stderr).strip().splitlines()[-15:]
         pytest.fail(
-            f"could not install Chromium with `{INSTALL}` (exit {proc.returncode}):\n" + "\n".join(tail),
+            f"could not install {what} with `{command}` (exit {proc.returncode}):\n" + "\n".join(tail),
             pytrace=False,
         )
-    return found, time.monotonic() - start
+    return time.monotonic() - start
 
 
 @dataclass(frozen=True)
@@ -111,9 +140,12 @@ class Chromium:
 @pytest.fixture(scope="session")
 def chromium(pytestconfig: pytest.Config) -> Iterator[Chromium]:
     path, seconds = ensure_chromium()
+    fonts = ensure_cjk_fonts()
     reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
     if seconds is not None and reporter is not None:
         reporter.write_line(f"installed chromium ({path}) in {seconds:.0f} s")
+    if fonts is not None and reporter is not None:
+        reporter.write_line(f"installed fonts-noto-cjk in {fonts:.0f} s")
     yield Chromium(path, seconds)
 
 
