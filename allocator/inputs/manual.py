@@ -176,7 +176,7 @@ def yaml_locks(doc: Document, given: Sequence[LockSpec], known: Known) -> Read[L
             if not bad:
                 lock = Lock(spec.client_id, spec.product, spec.quota, spec.reason, spec.by, at)
                 made.append((line, lock))
-    return _no_repeats(made, problems, what="item"), problems.lines()
+    return _no_repeats(made, problems, what="line"), problems.lines()
 
 
 def crossed(assignments: Iterable[Assignment], locks: Iterable[Lock]) -> list[str]:

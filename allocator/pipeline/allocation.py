@@ -217,7 +217,7 @@ def allocate_product(product: ProductRules, terms: ProductTerms, ctx: TieredClie
             "source": source,
         }
     )
-    if ctx.manual.assignments:
+    if ctx.manual.assignments_file is not None:  # the run has an assignments file, even an empty one
         assigned = hand.assigned if hand is not None else np.zeros(n, dtype=np.int64)
         columns = columns.with_columns(pl.Series("assigned", assigned, dtype=pl.Int64))
     allocated = sum(quota.tolist()) if n else 0  # exact; at most the supply, which fits int64
