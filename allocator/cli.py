@@ -24,6 +24,7 @@ from allocator.errors import (
 )
 from allocator.escape import terminal_lines
 from allocator.inputs.scenarios import Given
+from allocator.messages import scenario_lang, translate
 from allocator.outputs import interrupts
 
 __all__ = ["EXIT_BUG", "EXIT_BUSY", "EXIT_FINDING", "EXIT_OK", "EXIT_USER", "build_parser", "main"]
@@ -230,8 +231,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _command(args)
     except AllocatorError as exc:
         if args.command == "batch":
-            _batch_failure(exc)
-        print(terminal_lines(str(exc)), file=sys.stderr)
+            _batch_failure(exc)  # the log line stays English: programs read it
+        print(terminal_lines(translate(str(exc), _error_lang(args))), file=sys.stderr)
         return exc.exit_code
     except BrokenPipeError:  # the reader of stdout went away (`| head`): stop, as a pipe's writer does
         _silence_stdout()
@@ -250,6 +251,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         )
         print("this is a bug in allocator; run again with --debug for the traceback and report it", file=sys.stderr)
         return EXIT_BUG
+
+
+def _error_lang(args: argparse.Namespace) -> str | None:
+    """The language of a user error: --lang, else the scenario's `lang` (when its file can be read)."""
+    scenario = getattr(args, "scenario", None)
+    return getattr(args, "lang", None) or scenario_lang(scenario if isinstance(scenario, Path) else None)
 
 
 def _shortened(text: str, limit: int = 300) -> str:

@@ -9,6 +9,7 @@ around them is translated. A message no template matches is shown in English, as
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 from allocator.errors import AllocatorError
@@ -32,3 +33,241 @@ def scenario_lang(path: Path | None, sha256: str | None = None) -> str | None:
         return None
     lang = data.get("lang") if isinstance(data, dict) else None
     return lang if lang in ("en", "zh") else None
+
+
+# English template -> Chinese template. {fields} stand for what is quoted from the files (names,
+# values, numbers, lists); a field never spans ": ", so a message is found after its location.
+MESSAGES: dict[str, str] = {
+    # YAML and the rule files as files
+    "the file is empty": "文件为空",
+    "the file is {size} bytes; rule and scenario files are limited to {limit}": "文件有 {size} 字节；规则和方案文件最多 {limit} 字节",
+    "not UTF-8 text (byte {byte} at offset {offset})": "不是 UTF-8 文本（偏移 {offset} 处的字节 {byte}）",
+    "more than {n} values (after expanding aliases); refusing": "值超过 {n} 个（展开别名后）；拒绝读取",
+    "nested deeper than {n} levels; refusing": "嵌套超过 {n} 层；拒绝读取",
+    "duplicate key {key} (first defined on line {line})": "重复的键 {key}（首次定义于第 {line} 行）",
+    "YAML tag {tag} is not allowed in a rule file": "规则文件中不允许使用 YAML 标签 {tag}",
+    "a tab in the indentation; YAML indents with spaces": "缩进中有制表符；YAML 只能用空格缩进",
+    "not valid YAML: {detail}": "不是有效的 YAML：{detail}",
+    "no such file: {file}": "文件不存在：{file}",
+    "this is an {found} file, but a {needed} file is needed here": "这是 {found} 文件，但此处需要 {needed} 文件",
+    "this is a {found} file, but an {needed} file is needed here": "这是 {found} 文件，但此处需要 {needed} 文件",
+    "this is a {found} file, but a {needed} file is needed here": "这是 {found} 文件，但此处需要 {needed} 文件",
+    # keys and types
+    "unknown key": "未知的键",
+    "missing required key {key}": "缺少必需的键 {key}",
+    "missing required key {key} (one of {choices})": "缺少必需的键 {key}（可选 {choices}）",
+    "{value} is not one of {choices}": "{value} 不是 {choices} 之一",
+    "expected a mapping, got {value}": "应为映射（键: 值），实际为 {value}",
+    "expected a list, got {value}": "应为列表，实际为 {value}",
+    "expected a number, got {value} (a boolean)": "应为数字，实际为 {value}（布尔值）",
+    "expected a whole number, got {value} (a boolean)": "应为整数，实际为 {value}（布尔值）",
+    "expected a whole number, got {value}": "应为整数，实际为 {value}",
+    "expected a finite number, got {value}": "应为有限数字，实际为 {value}",
+    "must be a finite number, got {value}": "必须是有限数字，实际为 {value}",
+    "must be at least {min}, got {value}": "不能小于 {min}，实际为 {value}",
+    "{word} was read as {value} (a boolean); write {quoted} in quotes for the text": "{word} 被读作 {value}（布尔值）；作为文本请加引号写成 {quoted}",
+    "{word} is read as {value} by YAML 1.1 tools; write {value}, or quote it ({quoted}) for text": "{word} 会被 YAML 1.1 工具读作 {value}；请写 {value}，或作为文本加引号（{quoted}）",
+    # tiering rules
+    "'between' needs low <= high, got {got}": "'between' 要求下限 <= 上限，实际为 {got}",
+    "{field} is not a category field": "{field} 不是分类字段",
+    "unknown value {value}": "未知的取值 {value}",
+    "default_tier: tier {tier} is not on ladder {ladder}; its tiers are {tiers}": "default_tier：档位 {tier} 不在档位序列 {ladder} 中；其档位为 {tiers}",
+    "tier {tier} is not on ladder {ladder}; its tiers are {tiers}": "档位 {tier} 不在档位序列 {ladder} 中；其档位为 {tiers}",
+    "unknown tier {tier}": "未知的档位 {tier}",
+    "unknown ladder {ladder}": "未知的档位序列 {ladder}",
+    "give exactly one of 'demote' or 'promote'": "'demote' 和 'promote' 必须且只能给出一个",
+    "{field} is a category field; arithmetic needs numbers": "{field} 是分类字段；算术运算需要数字",
+    "expected a number, a column name or '(' but found {found} at character {at} of {text}": "{text} 的第 {at} 个字符处应为数字、列名或 '('，实际为 {found}",
+    "unexpected character {found} at character {at} of {text}": "{text} 的第 {at} 个字符处有意外的字符 {found}",
+    "unknown column {column} at character {at} of {text}": "{text} 的第 {at} 个字符处有未知的列 {column}",
+    "duplicate rule id {id} (first used at {where}, line {line})": "重复的规则编号 {id}（首次用于 {where}，第 {line} 行）",
+    "unknown field {field}": "未知的字段 {field}",
+    "the ladder is empty; list its tiers, best first": "档位序列为空；请列出其档位，最好的在前",
+    "{name} cannot be a field name: in `when:` it combines conditions (all, any, not); rename the column": "{name} 不能作字段名：在 `when:` 中它用于组合条件（all、any、not）；请重命名该列",
+    "{name}: names starting with '_' are kept for the tool's own columns; choose another": "{name}：以 '_' 开头的名称留给工具自己的列；请另选名称",
+    "'in' takes a non-empty list, got an empty list": "'in' 需要非空列表，实际为空列表",
+    "market value {value} has no ladder": "market 取值 {value} 没有档位序列",
+    "{field} value {value} has no ladder": "{field} 取值 {value} 没有档位序列",
+    "no client has {field} {value}": "没有客户的 {field} 为 {value}",
+    "{op} compares numbers, but this field is a category": "{op} 比较数字，但此字段是分类字段",
+    "unknown operator {op}": "未知的运算符 {op}",
+    "it has too many `any`, `in` and negated parts for the rule engine (more than {n} alternatives)": "其 `any`、`in` 和否定部分过多，规则引擎无法处理（超过 {n} 种组合）",
+    # allocation rules
+    "policy tier_amounts with several ladders needs 'ladder_split', how the supply is divided between {ladders}": "多个档位序列的 tier_amounts 投放方法需要 'ladder_split'，即货源如何在 {ladders} 之间分配",
+    "ladder {ladder} has no share; give every ladder one (0 keeps it out)": "档位序列 {ladder} 没有份额；请为每个档位序列给出份额（0 表示不参与）",
+    "'ladder_split' applies to policy tier_amounts, not {policy}": "'ladder_split' 只适用于 tier_amounts 投放方法，不适用于 {policy}",
+    "say who holds the reserve with exactly one of 'owner', 'owners' or 'by_segment'; it gives none": "请用 'owner'、'owners' 或 'by_segment' 之一说明预留由谁持有；目前一个也没有",
+    "give exactly one of 'share' or 'amount'": "'share' 和 'amount' 必须且只能给出一个",
+    "{tier} ({n}) gets more than the better tier {better} ({m}) on ladder {ladder}": "档位序列 {ladder} 中 {tier}（{n}）比更好的档位 {better}（{m}）得到更多",
+    "no value for tier {tier} of ladder {ladder}": "档位序列 {ladder} 的档位 {tier} 没有取值",
+    "{field} is a number field; segments need category fields": "{field} 是数字字段；区域划分需要分类字段",
+    "{value} is not a value of {field}": "{value} 不是 {field} 的取值",
+    "segment {value} is chosen twice (first at {where})": "区域 {value} 被选了两次（首次在 {where}）",
+    "a segment here is a list of {n} values ({fields})": "此处的区域是由 {n} 个值组成的列表（{fields}）",
+    "the weights must name the values of one of {fields}; {value} is not a value of any of them": "权重必须以 {fields} 之一的取值命名；{value} 不是其中任何一个的取值",
+    "weights by orders need the product's order_column": "按订单量分配权重需要该品规的 order_column",
+    "a multiplier applies to policy tier_amounts or per_tier": "multiplier 只适用于 tier_amounts 或 per_tier 投放方法",
+    # scenarios
+    "period {period} cannot be ordered; use a year (2026), a quarter (2026Q4 or 2026-Q4), a month (2026-09 or 202609), a week (2026W10 or 2026-W10, ISO weeks) or a date (2026-09-14)": "周期 {period} 无法排序；请用年份（2026）、季度（2026Q4 或 2026-Q4）、月份（2026-09 或 202609）、周（2026W10 或 2026-W10，ISO 周）或日期（2026-09-14）",
+    "variants {a} and {b} would share the output folder {folder}; rename one": "方案 {a} 和 {b} 会共用输出文件夹 {folder}；请重命名其中一个",
+    "give one factor per product, like supply_factor: {example}": "请为每个品规给出一个系数，例如 supply_factor: {example}",
+    "unknown rule id {id}": "未知的规则编号 {id}",
+    "rule {id} has no value at {path}; write the path of a threshold, like {example}": "规则 {id} 在 {path} 处没有取值；请写出阈值的路径，例如 {example}",
+    "{path} is a condition, not a threshold; write the path down to its operator, like {example}": "{path} 是条件而不是阈值；请把路径写到运算符，例如 {example}",
+    "replaces {old} with {new}; a threshold keeps its kind (a number, text or a list)": "用 {new} 替换 {old}；阈值须保持原类型（数字、文本或列表）",
+    "the snapshot has no column {column}": "客户数据中没有列 {column}",
+    # snapshots (CSV)
+    "not UTF-8 text (byte {byte} at offset {offset}); it looks like GBK/GB18030 (Chinese Excel): declare it in the scenario, snapshot: {setting}, or save it as \"CSV UTF-8\"": "不是 UTF-8 文本（偏移 {offset} 处的字节 {byte}）；看起来是 GBK/GB18030（中文 Excel）：请在方案中声明 snapshot: {setting}，或另存为“CSV UTF-8”",
+    "UTF-8 text (byte {byte} at offset {offset}), but the scenario declares encoding: {encoding}; leave the encoding out (UTF-8 is the default)": "是 UTF-8 文本（偏移 {offset} 处的字节 {byte}），但方案声明了 encoding: {encoding}；请删去 encoding（默认即 UTF-8）",
+    "missing column {column}": "缺少列 {column}",
+    "the columns are: {columns} and {n} the rules do not read": "现有列：{columns}，另有 {n} 列规则不读取",
+    "the columns are: {columns}": "现有列：{columns}",
+    "duplicate client id {id} (first on row {row})": "重复的客户编号 {id}（首次出现在第 {row} 行）",
+    "{value} is below the minimum {min}": "{value} 小于最小值 {min}",
+    "{value} is above the maximum {max}": "{value} 大于最大值 {max}",
+    "{value} is not a number": "{value} 不是数字",
+    "{value} is not a whole number": "{value} 不是整数",
+    "no client rows (only a header)": "没有客户行（只有表头）",
+    "{n} values, but the header has {m} columns": "有 {n} 个值，但表头有 {m} 列",
+    "empty, but this column may not be empty": "为空，但此列不能为空",
+    # managers' assignments and locks (inputs/manual.py, pipeline/manual.py)
+    "the same owner, client and product as row {row}; give each one row": "客户经理、客户和品规与第 {row} 行相同；每项只写一行",
+    "client {client}'s {product} quota is locked at {quota} ({where}); an assignment cannot add to a locked quota": "客户 {client} 的 {product} 投放量已锁定为 {quota}（{where}）；分配不能增加已锁定的投放量",
+    "... and {n} more problems": "……另有 {n} 个问题",
+    "column {column} appears {n} times": "列 {column} 出现了 {n} 次",
+    "{n} rows; at most {max} are read": "共 {n} 行；最多读取 {max} 行",
+    "unknown product {product}": "未知的品规 {product}",
+    "unknown client {client} (not in the snapshot)": "未知的客户 {client}（不在客户数据中）",
+    "{owner} holds no budget of {product}; its owners are {owners}": "{owner} 没有 {product} 的额度；其持有人为 {owners}",
+    "{owner} holds no budget of {product}; it has no reserve": "{owner} 没有 {product} 的额度；该品规没有预留",
+    "unknown owner {owner}: no product of the allocation file has a reserve with owners": "未知的客户经理 {owner}：投放规则中没有品规的预留设有持有人",
+    "unknown owner {owner}; owners are {owners}": "未知的客户经理 {owner}；客户经理有 {owners}",
+    "unknown owner {owner}": "未知的客户经理 {owner}",
+    "{value} is not a positive whole number of units": "{value} 不是正整数数量",
+    "{value} is not a whole number of units, 0 or more": "{value} 不是大于等于 0 的整数数量",
+    "{value} is not a positive whole number of units (at most {max})": "{value} 不是正整数数量（最多 {max}）",
+    "{value} is not a whole number of units, 0 or more (at most {max})": "{value} 不是大于等于 0 的整数数量（最多 {max}）",
+    "empty; give a positive whole number of units": "为空；请给出正整数数量",
+    "empty; give a whole number of units, 0 or more": "为空；请给出大于等于 0 的整数数量",
+    "empty; give the reason (it goes into the ledger)": "为空；请给出原因（将记入台账）",
+    "{n} characters; a reason may have at most {max}": "共 {n} 个字符；原因最多 {max} 个字符",
+    "a second lock of the same quota (first at {where})": "同一投放量的第二个锁定（首次在 {where}）",
+    "client {client} is in {segment}, and {owner}'s budget of {product} is for {theirs}": "客户 {client} 属于 {segment}，而 {owner} 的 {product} 额度用于 {theirs}",
+    "client {client} {why}; an assignment cannot give it units": "客户 {client} {why}；分配不能给它投放量",
+    "{owner}: {total} units of {product} assigned{pool}, budget {budget} (rows {rows})": "{owner}：已分配 {product} {total} 条{pool}，额度 {budget}（第 {rows} 行）",
+    "the locks of {product}{inside} hold {total} units, more than the {supply} the policy has to share (the supply less the reserve)": "{product}{inside} 的锁定共 {total} 条，超过按规则可分配的 {supply} 条（货源减去预留）",
+    "client {client} would get {units} of {product} by assignment, above {cap}": "客户 {client} 通过分配将得到 {product} {units}，超过{cap}",
+    "client {client} {why}; a lock cannot give it {units}": "客户 {client} {why}；锁定不能给它 {units}",
+    "a lock of {units} is above {cap}": "锁定 {units}，超过{cap}",
+}  # fmt: skip
+
+# parts of a message that are phrases themselves: each field named here is translated on its own
+FRAGMENTS: dict[str, dict[str, str]] = {
+    "why": {
+        "is excluded by eligibility rule {rule}": "被准入规则 {rule} 排除",
+        "is not in the product's segments": "不在该品规的投放区域内",
+        "is in a tier outside the product's window": "所在档位不在该品规的投放档位内",
+    },
+    "cap": {"its cap {n} (its order)": "其上限 {n}（其订单量）", "its cap {n} (max_per_client)": "其上限 {n}（max_per_client）"},
+    "units": {"{n} units": "{n} 条", "1 unit": "1 条"},
+    "pool": {"": "", " in {segment}": "（{segment}）"},
+    "inside": {"": "", " in pool {name}": "（投放池 {name}）"},
+}  # fmt: skip
+
+# endings added to many messages, translated on their own after the message
+SUFFIXES: dict[str, str] = {
+    "; did you mean {suggestion}?": "；是否应为 {suggestion}？",
+    "; expected one of {choices}": "；应为 {choices} 之一",
+    " ({n} more row like this)": "（另有 {n} 行同样的问题）",
+    " ({n} more rows like this)": "（另有 {n} 行同样的问题）",
+}  # fmt: skip
+
+# the words of a location before the message: "row 4, column volume", "row 1"
+LOCATION = re.compile(r"(?:(?<=^)|(?<=: ))row (?P<row>\d{1,3}(?:,\d{3})*(?!\d)|\d+)(?:, column (?P<column>(?:(?!: ).)+))?(?=: )")
+FIELD = re.compile(r"\{(\w+)\}")
+# what the messages say of a value instead of quoting it ("expected a mapping, got a list")
+VALUE_WORDS = {"a list": "列表", "a mapping": "映射", "an empty list": "空列表", "nothing": "空值"}
+_ANY = r"(?:(?!: ).)+?"  # a field: anything but the ": " that ends a location
+_NUMBER = r"-?\d{1,3}(?:,\d{3})*(?!\d)|-?\d+"  # a field that is a count, a row, a line, a character or a limit
+NUMBERS = frozenset({"n", "m", "row", "line", "size", "limit", "at", "offset"})
+WIDE = frozenset({"setting", "example", "detail", "where"})  # a field that may itself hold ": " (YAML written out)
+
+
+def _phrases(field: str) -> str:
+    """A fragment field's regex: one of its English phrases, their own fields as free text."""
+    texts = (re.escape(en).replace(r"\{", "{").replace(r"\}", "}") for en in FRAGMENTS[field])
+    return "(?:" + "|".join(FIELD.sub(lambda _: _ANY, t) for t in texts) + ")"
+
+
+def _pattern(template: str, anchored_start: bool) -> re.Pattern[str]:
+    parts, at = [], 0
+    for m in FIELD.finditer(template):
+        parts.append(re.escape(template[at : m.start()]))
+        name = m.group(1)
+        kind = _NUMBER if name in NUMBERS else ".+?" if name in WIDE else _ANY
+        kind = _phrases(name) if name in FRAGMENTS else kind
+        parts.append(f"(?P={name})" if f"(?P<{name}>" in "".join(parts) else f"(?P<{name}>{kind})")
+        at = m.end()
+    parts.append(re.escape(template[at:]))
+    head = r"(?:^|(?<=: ))" if anchored_start else ""
+    return re.compile(head + "".join(parts) + "$")
+
+
+_MESSAGES = [(_pattern(en, True), zh) for en, zh in sorted(MESSAGES.items(), key=lambda kv: -len(kv[0]))]
+_SUFFIXES = [(_pattern(en, False), zh) for en, zh in SUFFIXES.items()]
+
+
+def translate_line(line: str) -> str | None:
+    """One line of a message in Chinese: its location and key path as written, its sentence (and
+    its endings: did you mean, expected one of, more rows) translated; None if no template matches."""
+    ends = ""
+    while True:
+        for pattern, zh in _SUFFIXES:
+            found = pattern.search(line)
+            if found:
+                ends = zh.format(**found.groupdict()) + ends
+                line = line[: found.start()]
+                break
+        else:
+            break
+    for pattern, zh in _MESSAGES:
+        found = pattern.search(line)
+        if found:
+            head = LOCATION.sub(_located, line[: found.start()])
+            fields = {k: _fragment(k, VALUE_WORDS.get(v, v)) for k, v in found.groupdict().items()}
+            if "where" in fields and fields["where"] is not None:
+                fields["where"] = WHERE_ROW.sub(_located, fields["where"])
+            if None in fields.values():
+                continue  # a phrase inside it is not in the catalogue: try another template
+            return head + zh.format(**fields) + ends
+    return None
+
+
+_FRAGMENTS = {field: [(_pattern(en, False), zh) for en, zh in t.items()] for field, t in FRAGMENTS.items()}
+
+
+def _fragment(field: str, value: str) -> str | None:
+    """A field's value, or its Chinese when the field is a phrase of FRAGMENTS (None: no such phrase)."""
+    if field not in _FRAGMENTS:
+        return value
+    for pattern, zh in _FRAGMENTS[field]:
+        found = pattern.fullmatch(value)
+        if found:
+            return zh.format(**found.groupdict())
+    return None
+
+
+WHERE_ROW = re.compile(r"row (?P<row>\d{1,3}(?:,\d{3})*(?!\d)|\d+)(?:, column (?P<column>[^\s)]+))?")
+
+
+def _located(m: re.Match[str]) -> str:
+    column = m.group("column")
+    return f"第 {m.group('row')} 行" + (f"，列 {column}" if column else "")
+
+
+def translate(text: str, lang: str | None) -> str:
+    """A user-error message in `lang`: each line translated in zh (a line no template matches
+    stays English); unchanged in en."""
+    if lang != "zh":
+        return text
+    return "\n".join(translate_line(line) or line for line in text.split("\n"))

@@ -13,11 +13,12 @@ from allocator.inputs.models import AllocationFile, TieringFile
 from allocator.inputs.rule_files import Source, Sources, checked_model, display_path, kind_of, read_source
 from allocator.inputs.scenarios import load_scenario
 from allocator.inputs.tiering_rules import TieringRules, compile_tiering
+from allocator.messages import scenario_lang, translate
 
 
 def validate(files: list[Path], strict: bool = False, lang: str | None = None) -> int:
     """Check each file (tiering files first, so allocation files are checked against them); the
-    problems in `lang` (--lang; en by default).
+    problems in `lang` (--lang), else in zh when a scenario among the files says `lang: zh`.
 
     Tiering files are also analysed as decision tables (gaps, rules that can never fire,
     impossible conditions): warnings, printed under the file's ok line; exit 1 with --strict.
@@ -44,7 +45,8 @@ def validate(files: list[Path], strict: bool = False, lang: str | None = None) -
     for line in ok:
         print(terminal(line))
     if errors:
-        print(terminal_lines("\n".join(errors)), file=sys.stderr)
+        speaks = lang or next((said for f in files if (said := scenario_lang(f)) == "zh"), None)
+        print(terminal_lines(translate("\n".join(errors), speaks)), file=sys.stderr)
         return 2
     return 1 if strict and warnings else 0
 
