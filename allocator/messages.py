@@ -190,6 +190,7 @@ VALUE_WORDS = {"a list": "列表", "a mapping": "映射", "an empty list": "空�
 _ANY = r"(?:(?!: ).)+?"  # a field: anything but the ": " that ends a location
 _NUMBER = r"-?\d{1,3}(?:,\d{3})*(?!\d)|-?\d+"  # a field that is a count, a row, a line, a character or a limit
 NUMBERS = frozenset({"n", "m", "row", "line", "size", "limit", "at", "offset"})
+NAMES = frozenset({"field"})  # a field's name: no spaces (so "no client has {field} {value}" splits one way)
 WIDE = frozenset({"setting", "example", "detail", "where"})  # a field that may itself hold ": " (YAML written out)
 
 
@@ -204,7 +205,7 @@ def _pattern(template: str, anchored_start: bool) -> re.Pattern[str]:
     for m in FIELD.finditer(template):
         parts.append(re.escape(template[at : m.start()]))
         name = m.group(1)
-        kind = _NUMBER if name in NUMBERS else ".+?" if name in WIDE else _ANY
+        kind = _NUMBER if name in NUMBERS else ".+?" if name in WIDE else r"\S+?" if name in NAMES else _ANY
         kind = _phrases(name) if name in FRAGMENTS else kind
         parts.append(f"(?P={name})" if f"(?P<{name}>" in "".join(parts) else f"(?P<{name}>{kind})")
         at = m.end()
