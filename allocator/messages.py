@@ -258,7 +258,7 @@ def _fragment(field: str, value: str) -> str | None:
     return None
 
 
-WHERE_ROW = re.compile(r"row (?P<row>\d{1,3}(?:,\d{3})*(?!\d)|\d+)(?:, column (?P<column>[^\s)]+))?")
+WHERE_ROW = re.compile(r"(?:row|line) (?P<row>\d{1,3}(?:,\d{3})*(?!\d)|\d+)(?:, column (?P<column>[^\s)]+))?")
 
 
 def _located(m: re.Match[str]) -> str:

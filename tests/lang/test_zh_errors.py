@@ -85,6 +85,8 @@ def test_the_assignments_and_locks_checks_in_zh(
     ("assignments.csv: row 9, column units: li: 7 units of zhonghua-soft assigned, budget 5 (rows 8, 9)",
      "assignments.csv: 第 9 行，列 units: li：已分配 zhonghua-soft 7 条，额度 5（第 8, 9 行）"),
     ("clients.csv: row 1,204, column volume: -5 is below the minimum 0", "clients.csv: 第 1,204 行，列 volume: -5 小于最小值 0"),
+    ("scenario.yaml:14:7: locks[1].client_id: a second lock of the same quota (first at line 12)",
+     "scenario.yaml:14:7: locks[1].client_id: 同一投放量的第二个锁定（首次在 第 12 行）"),
 ])  # fmt: skip
 def test_more_messages_of_the_manual_checks_and_snapshots(english: str, chinese: str) -> None:
     assert translate(english, "zh") == chinese
