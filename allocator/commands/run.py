@@ -18,7 +18,7 @@ from allocator.inputs.folder_names import slug
 from allocator.inputs.plan_sheets import NotAllocated
 from allocator.inputs.rule_files import display_path
 from allocator.inputs.scenarios import NOTHING_GIVEN, Given, Scenario, load_scenario
-from allocator.labels import phrase
+from allocator.labels import PHRASES, phrase
 from allocator.outputs.joblog import quiet
 from allocator.pipeline.run import RunResult, VariantResult
 from allocator.pipeline.tiering import Mode
@@ -129,7 +129,7 @@ def _base_table(rows: pl.DataFrame, lang: str) -> Table:
             table.add_row(*cells(row["product"], row["ladder"], row["tier"], *_nums(row), ""))
         else:
             rest = ("", "", "", "", str(row["allocated"]), "", "", "", "", row["note"])
-            line = phrase(row["line"], lang) if row["line"] in ("reserve", "unallocated") else row["line"]
+            line = phrase(row["line"], lang) if row["line"] in PHRASES else row["line"]  # reserve, budget, …
             table.add_row(*cells(row["product"], line, *rest), style="dim")
     return table
 

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from allocator import __version__
 from allocator.inputs.models import Variant
 from allocator.inputs.scenarios import BASE, snapshot_spec
-from allocator.labels import words
+from allocator.labels import PHRASES, words
 from allocator.outputs.report_amounts import cartons_section
 from allocator.outputs.report_metrics import alerts_section, metrics_table, tier_figures, variants_section
 from allocator.outputs.report_people import people_section
@@ -391,7 +391,9 @@ def _summaries(result: RunResult) -> str:
             cls = ["first"] if k and row[0] != rows[k - 1][0] else []
             cls += ["extra"] if row[1] != "tier" else []
             rep = k > 0 and row[0] == rows[k - 1][0]
-            cells = "".join(_cell(c, text, rep and c == "product") for c, text in zip(header, row, strict=True))
+            cells = "".join(
+                _cell(c, text, rep and c == "product", lang) for c, text in zip(header, row, strict=True)
+            )
             body.append(f'<tr class="{" ".join(cls)}">{cells}</tr>')
         out.append(
             f'<div class="scroll"><table class="summary" data-variant="{esc(v.name)}">'
@@ -402,12 +404,12 @@ def _summaries(result: RunResult) -> str:
     return "".join(out)
 
 
-def _cell(column: str, text: str, repeated: bool = False) -> str:
+def _cell(column: str, text: str, repeated: bool = False, lang: str = "en") -> str:
     if column in RATE_COLUMNS:
         shown, cls = (f"{float(text):.1%}" if text else "–"), "n"
     elif column in INT_COLUMNS:
         shown, cls = (f"{int(text):,}" if text else "–"), "n"
-    else:
-        shown, cls = text, "rep" if repeated else ""
+    else:  # the kind of line (tier, product, reserve, unallocated) in the report's words; data-value keeps the CSV's
+        shown, cls = words(lang)(text) if column == "line" and text in PHRASES else text, "rep" if repeated else ""
     cls += " nil" if cls and not text else ""
     return f'<td data-col="{esc(column)}" data-value="{esc(text)}" class="{cls}">{esc(shown)}</td>'

@@ -122,3 +122,10 @@ def test_the_workbook_in_zh_has_chinese_sheets_and_headers_and_the_csvs_keep_the
 def test_english_report_of_the_zh_fixture_has_no_chinese_label(zh_run: Path) -> None:
     en = (zh_run / "en" / "report.html").read_text(encoding="utf-8")
     assert not set(PHRASES.values()) & set(_visible(en))
+
+
+def test_the_zh_summary_tables_name_each_line_in_chinese_and_keep_the_csv_text(zh_run: Path) -> None:
+    page = (zh_run / "zh" / "report.html").read_text(encoding="utf-8")
+    shown = sorted(set(re.findall(r'data-col="line" data-value="([^"]*)" class="[^"]*">([^<]*)<', page)))
+    assert shown == [("outside", "区域外"), ("product", "品规"), ("reserve", "预留"), ("tier", "档位"),
+                     ("unallocated", "未分配")]  # fmt: skip
