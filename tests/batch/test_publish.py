@@ -71,7 +71,8 @@ seed: 3
 
 @pytest.fixture
 def methods(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The manifest with each product's method (notice.method_facts), as the run folder will write it."""
+    """The manifest with each product's method (notice.method_facts). run_folder writes it now; this
+    only makes sure of it (setdefault keeps what run_folder wrote)."""
     real = run_folder.manifest
 
     def with_methods(result: RunResult, variant: VariantResult) -> dict[str, object]:
@@ -254,8 +255,18 @@ def test_a_segmented_product_shows_its_method_window_and_segments(
     ]  # fmt: skip
 
 
-def test_a_run_folder_without_methods_says_so(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    approved(capsys)  # the manifest as run_folder writes it today, without `methods`
+def test_a_run_folder_without_methods_says_so(
+    tiny: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    written = run_folder.manifest
+
+    def older(result: Any, variant: Any) -> dict[str, object]:  # a run of a version before `methods`
+        data = written(result, variant)
+        del data["methods"]
+        return data
+
+    monkeypatch.setattr(run_folder, "manifest", older)
+    approved(capsys)
     assert main(["publish", "1", "--ledger", "ledger.sqlite", "--out", "notice"]) == 0
     assert Page(Path("notice/notice.html").read_text()).terms[1][0] == ("method", "not recorded in the run's manifest")
 

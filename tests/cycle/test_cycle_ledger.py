@@ -140,13 +140,18 @@ def test_replaying_the_ledger_gives_the_same_round_outputs(month: Path) -> None:
         assert again == firsts[name], name
 
 
-def _status(folder: Path) -> str:
+def _status(folder: Path) -> dict[str, object]:
+    """The cycle as `allocator cycle --json` shows it, without the draft runs (a run the kill came
+    too late for is a finished draft: the cycle is the same)."""
     done = subprocess.run(
         [*ALLOCATOR, "cycle", "scenario.yaml", "--ledger", "ledger.sqlite", "--json"],
         cwd=folder, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    return done.stdout
+    data: dict[str, object] = json.loads(done.stdout)
+    for r in data["rounds"]:  # type: ignore[attr-defined]
+        r.pop("drafts")
+    return data
 
 
 def test_a_round_killed_at_any_moment_leaves_the_cycle_as_it_was(month: Path) -> None:
