@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import polars as pl
@@ -125,8 +126,29 @@ def run(
         raise ManualProblems([*manual.problems, *problems])
     timings["allocate"] = time.perf_counter() - t2
     shown = scenario.clients.display or display_path(scenario.snapshot)
-    warnings = tuple(w.render(shown) for w in scenario.clients.warnings)
+    warnings = tuple(w.render(shown) for w in scenario.clients.warnings) + drift_warnings(scenario, supplies)
     return RunResult(scenario, table, tiers, variants, timings, filled, warnings, supplies, tuple(alerts))
+
+
+DRIFT = Fraction(1, 200)  # a round within ±0.5 % of its nominal share is on plan
+
+
+def drift_warnings(scenario: Scenario, supplies: Mapping[str, RoundSupply] | None) -> tuple[str, ...]:
+    """One warning per product whose round supply is more than 0.5 % off its nominal share."""
+    spec = scenario.spec
+    if supplies is None or spec.cycle is None:
+        return ()
+    out = []
+    for rs in supplies.values():
+        if abs(rs.drift) > DRIFT * rs.nominal:
+            why = "set in the scenario" if rs.overridden else "the approved rounds issued " + (
+                "less" if rs.drift > 0 else "more") + " than their shares"  # fmt: skip
+            share = f"{rs.drift / rs.nominal:+.1%}" if rs.nominal else "all of it"
+            out.append(
+                f"{scenario.file}: round {spec.round} of cycle {spec.cycle.id}: {rs.product} gets {rs.supply} units, "
+                f"{rs.drift:+} ({share}) off its nominal {rs.nominal} ({why})"
+            )
+    return tuple(out)
 
 
 def _round(

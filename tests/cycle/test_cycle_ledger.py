@@ -175,3 +175,17 @@ def test_a_round_killed_at_any_moment_leaves_the_cycle_as_it_was(month: Path) ->
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)
         assert _status(month) == before, f"kill {kill}"  # a draft or a failed run: no round issued
+
+
+def test_a_round_off_its_nominal_share_says_so(month: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = Path("scenario.yaml").read_text(encoding="utf-8")
+    Path("scenario.yaml").write_text(text + "supply: {rotating: 2}\n", encoding="utf-8")
+    assert _round("W1") == 0 and _approve(1) == 0
+    Path("scenario.yaml").write_text(text, encoding="utf-8")
+    capsys.readouterr()
+    assert _round("W2") == 0
+    warnings = [json.loads(line)["message"] for line in capsys.readouterr().out.splitlines() if '"warning"' in line]
+    assert warnings == [
+        "scenario.yaml: round W2 of cycle 2026-03: rotating gets 5 units, +1 (+25.0%) off its nominal 4 "
+        "(the approved rounds issued less than their shares)"
+    ]
