@@ -43,7 +43,7 @@ LABELS: dict[str, dict[str, str]] = {
     "by_field": {"en": "by", "zh": "按"},
     "weights": {"en": "split", "zh": "分配比例"},
     "not_recorded": {"en": "not recorded in the run's manifest", "zh": "未记录"},
-    "policy_per_tier": {"en": "a fixed amount per tier", "zh": "按档位定量"},
+    "policy_per_tier": {"en": "each tier's entitlement per shop, scaled down alike when supply is short", "zh": "按档位标准量，货源不足时同比例缩减"},
     "policy_weighted": {"en": "shares weighted by tier", "zh": "按档位权重分配"},
     "policy_priority": {"en": "higher tiers first", "zh": "按档位优先"},
     "policy_tier_amounts": {"en": "one amount per tier, best fit to the supply", "zh": "按档位投放"},

@@ -320,7 +320,7 @@ def render_notice(run: NoticeRun, folder: RunFolder, rows: pl.DataFrame, lang: s
     products = [p for p in m.get("products") or [] if isinstance(p, dict)]
     title = f"{label('notice_title', lang)} · {name} · {row.period}"
     return (
-        f'<!DOCTYPE html>\n<html lang="{html(lang)}"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html>\n<html lang="{html("zh-CN" if lang == "zh" else lang)}"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{html(title)}</title>'
         f"<style>{CSS}</style></head><body><main>\n<header><h1>{html(label('notice_title', lang))}</h1><dl>"
         + "".join(f"<dt>{html(k)}</dt><dd>{html(v)}</dd>" for k, v in head)

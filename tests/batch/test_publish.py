@@ -176,7 +176,7 @@ def test_publish_writes_the_notice_and_records_it(
     assert page.terms == [
         [("run", "1"), ("scenario", "tiny (scenario.yaml)"), ("period", "2026Q1"), ("approved by", "zhang"),
          ("approved", T), ("published", T)],
-        [("method", "a fixed amount per tier (per_tier)"), ("rounding", "webster"), ("window", "shops: A, B, C"),
+        [("method", "each tier's entitlement per shop, scaled down alike when supply is short (per_tier)"), ("rounding", "webster"), ("window", "shops: A, B, C"),
          ("segments", "one pool: every shop"), ("supply", "8"), ("reserve", "1 (managers)"), ("allocated", "7")],
     ]  # fmt: skip
     assert page.tables == [
@@ -242,7 +242,7 @@ def test_a_segmented_product_shows_its_method_window_and_segments(
         [("method", "one amount per tier, best fit to the supply (tier_amounts)"), ("target", "nearest to the supply"),
          ("window", "shops: A, B"), ("segments", "by district: east, west"), ("supply", "20"), ("reserve", "0"),
          ("allocated", "15")],
-        [("method", "a fixed amount per tier (per_tier)"), ("rounding", "webster"), ("window", "shops: A, B, C"),
+        [("method", "each tier's entitlement per shop, scaled down alike when supply is short (per_tier)"), ("rounding", "webster"), ("window", "shops: A, B, C"),
          ("segments", "one pool: every shop"), ("supply", "9"), ("reserve", "0"), ("allocated", "9")],
     ]  # fmt: skip
     assert page.tables[:2] == [

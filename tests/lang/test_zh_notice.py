@@ -29,7 +29,7 @@ def test_batch_lang_zh_writes_the_report_in_chinese_and_publish_follows_the_flag
     assert _head("en/notice.html") == "\n<header><h1>Allocation notice"
     assert main(["publish", "1", "--ledger", "ledger.sqlite", "--out", "zh", "--lang", "zh"]) == 0
     assert _head("zh/notice.html") == "\n<header><h1>货源投放公示"
-    assert '<html lang="zh">' in Path("zh/notice.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in Path("zh/notice.html").read_text(encoding="utf-8")
 
 
 def test_publish_speaks_the_scenarios_lang_unless_told_otherwise(
