@@ -173,6 +173,7 @@ def _review_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
     a.add_argument("--by", required=True, metavar="NAME", help="who approves")
     a.add_argument("--note", default=None, metavar="TEXT", help="why, or anything the record should say")
     a.add_argument("--wait", type=_seconds, default=0.0, metavar="SECONDS", help="wait this long for the lock")
+    _lang_argument(a)  # the language of its refusals
     p = sub.add_parser("publish", help="write the notice of an approved run (HTML and CSV) and record it")
     p.add_argument("run", type=_run_id, metavar="RUN")
     p.add_argument("--ledger", type=Path, required=True, metavar="LEDGER")
@@ -183,10 +184,12 @@ def _review_parsers(sub: argparse._SubParsersAction[_Parser]) -> None:
     r = sub.add_parser("runs", help="the ledger's runs, with their state (read-only)")
     r.add_argument("--ledger", type=Path, required=True, metavar="LEDGER")
     r.add_argument("--json", action="store_true", help="print the runs as JSON")
+    _lang_argument(r)
     h = sub.add_parser("history", help="one client's tiers, quotas and acts across the ledger's runs (read-only)")
     h.add_argument("client_id", metavar="CLIENT")
     h.add_argument("--ledger", type=Path, required=True, metavar="LEDGER")
     h.add_argument("--json", action="store_true", help="print the history as JSON")
+    _lang_argument(h)
 
 
 def _batch_failure(exc: BaseException, bug: bool = False) -> None:
