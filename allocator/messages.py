@@ -200,6 +200,18 @@ MESSAGES: dict[str, str] = {
     "allocation sha256 {given}, but the ledger recorded {recorded}": "投放规则 sha256 为 {given}，但台账记录的是 {recorded}",
     "period {given}, but the ledger recorded {recorded}": "周期为 {given}，但台账记录的是 {recorded}",
     "seed {given}, but the ledger recorded {recorded}": "种子为 {given}，但台账记录的是 {recorded}",
+    # output folders and locks (outputs/folders.py, lock.py, run_folder.py, commands/publish.py)
+    "refusing to replace this folder with the outputs: {places}; give --out a new or empty folder, or one that allocator wrote": "拒绝用输出替换此文件夹：{places}；请给 --out 一个新的或空的文件夹，或 allocator 写过的文件夹",
+    "refusing to put the notice there: {places}; give --out a new or empty folder, or one that holds an earlier notice": "拒绝把通知放在这里：{places}；请给 --out 一个新的或空的文件夹，或存有之前通知的文件夹",
+    "refusing to write the outputs there: it is the root of the file system": "拒绝把输出写到这里：这是文件系统的根目录",
+    "refusing to write the outputs there: it is a file, not a folder": "拒绝把输出写到这里：这是文件，不是文件夹",
+    "refusing to write the outputs there: it is a mount point; give a folder inside it": "拒绝把输出写到这里：这是挂载点；请给出其中的文件夹",
+    "refusing to write the outputs there: the folder name is {n} bytes long, more than {limit} (its temporary and lock files need room under the file system's limit of 255)": "拒绝把输出写到这里：文件夹名有 {n} 字节，超过 {limit}（其临时文件和锁文件需要在文件系统 255 字节的限制内留出余地）",
+    "{what} is in use by another allocator run ({holder}); waited {wait} s; try again later or give --wait SECONDS": "{what} 正被另一个 allocator 运行占用（{holder}）；已等待 {wait} 秒；请稍后再试，或给出 --wait SECONDS",
+    "cannot write the outputs: {detail}": "无法写出输出：{detail}",
+    "cannot write the notice: {detail}": "无法写出通知：{detail}",
+    "variants {a} and {b} would share the output folder {folder}; give one of them another name": "方案 {a} 和 {b} 会共用输出文件夹 {folder}；请给其中一个另起名字",
+    "{columns} is a column of quotas.csv already; keep another": "{columns} 已是 quotas.csv 的列；请保留其他列",
 }  # fmt: skip
 
 # parts of a message that are phrases themselves: each field named here is translated on its own
@@ -224,6 +236,7 @@ FRAGMENTS: dict[str, dict[str, str]] = {
         "superseded by run {id}": "已被运行 {id} 取代",
         "approved": "已批准", "published": "已发布", "superseded": "已被取代", "draft": "是草稿",
     },
+    "what": {"output folder {path}": "输出文件夹 {path}", "ledger {path}": "台账 {path}"},
     "when": {"period {period}, round {round}": "周期 {period}、轮次 {round}", "period {period}": "周期 {period}"},
 }  # fmt: skip
 
@@ -300,8 +313,58 @@ def translate_line(line: str) -> str | None:
 _FRAGMENTS = {field: [(_pattern(en, False), zh) for en, zh in t.items()] for field, t in FRAGMENTS.items()}
 
 
+# what a folder is or contains, in the refusals to write there: "it is A and B and contains C, D"
+PLACES: dict[str, str] = {
+    "the working directory": "工作目录",
+    "your home directory": "你的主目录",
+    "the scenario {path}": "方案 {path}",
+    "the tiering file {path}": "分档规则文件 {path}",
+    "the allocation file {path}": "投放规则文件 {path}",
+    "the snapshot {path}": "客户数据 {path}",
+    "the assignments file {path}": "分配文件 {path}",
+    "the locks file {path}": "锁定文件 {path}",
+    "the ledger {path}": "台账 {path}",
+    "the outputs of run {id}": "运行 {id} 的输出",
+    "inside the output folder of run {id}": "在运行 {id} 的输出文件夹内",
+    "files that allocator did not write ({files})": "不是 allocator 写出的文件（{files}）",
+    "files that are not part of a notice ({files})": "不属于通知的文件（{files}）",
+}  # fmt: skip
+_PLACES = [
+    (re.compile(FIELD.sub(lambda m: f"(?P<{m.group(1)}>.+?)", re.escape(en).replace(r"\{", "{").replace(r"\}", "}"))
+                + "(?:, |$)"), zh)
+    for en, zh in PLACES.items()
+]  # fmt: skip
+_IS_HOLDS = re.compile(r"(?:it is (?P<is>.+?))?(?:(?: and |; it |^it )contains (?P<holds>.+))?")
+_MORE = re.compile(r" and (?P<n>\d+) more$")  # "a, b, c and 4 more": the files left unnamed
+
+
+def _places(value: str) -> str | None:
+    """'it is A and contains B, C' in Chinese, each place of PLACES (None: a place not in it)."""
+    found = _IS_HOLDS.fullmatch(value)
+    if not value or found is None:
+        return None
+    said = []
+    for key, joint, head in (("is", " and ", "它是"), ("holds", None, "其中有")):
+        text, items = found.group(key), []
+        while text:
+            for pattern, zh in _PLACES:
+                item = pattern.match(text) if joint is None else pattern.fullmatch(text.split(joint)[0] + ", ")
+                if item:
+                    fields = {k: _MORE.sub(r"，另有 \g<n> 个", v) for k, v in item.groupdict().items()}
+                    items.append(zh.format(**fields))
+                    text = text[item.end() :] if joint is None else text[len(text.split(joint)[0]) + len(joint) :]
+                    break
+            else:
+                return None
+        if items:
+            said.append(head + ("和" if joint else "、").join(items))
+    return "；".join(said)
+
+
 def _fragment(field: str, value: str) -> str | None:
     """A field's value, or its Chinese when the field is a phrase of FRAGMENTS (None: no such phrase)."""
+    if field == "places":
+        return _places(value) or value  # a place not in PLACES: carried over as written, as a quoted value
     if field not in _FRAGMENTS:
         return value
     for pattern, zh in _FRAGMENTS[field]:
