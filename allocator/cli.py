@@ -109,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument(
         "--clients", type=Path, default=None, metavar="FILE", help="also write every client's change to this CSV"
     )
+    _lang_argument(d)  # the language of its errors
     e = sub.add_parser("explain", help="why one client has its tier and its quotas")
     e.add_argument("client_id", metavar="CLIENT_ID")
     e.add_argument("scenario", type=Path, metavar="SCENARIO")
@@ -121,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("scenario", type=Path, metavar="SCENARIO")
     c.add_argument("--ledger", type=Path, required=True, metavar="LEDGER")
     c.add_argument("--json", action="store_true", help="print it as JSON")
+    _lang_argument(c)
     sc = sub.add_parser("schema", help="write JSON Schemas of the file formats, for editors")
     sc.add_argument("--out", type=Path, default=Path("docs/schema"), metavar="DIR")
     return parser

@@ -275,6 +275,29 @@ MESSAGES: dict[str, str] = {
     "{value} has no {field} in its parentheses": "{value} 的括号中没有 {field}",
     "plans.weights has shares for {fields}; a plan is split by one field only": "plans.weights 为 {fields} 都给了份额；一个计划只能按一个字段划分",
     "{value} has no share in plans.weights.{field}": "{value} 在 plans.weights.{field} 中没有份额",
+    # diff's rule sources and client list, cycles, the workbook's limits (review/, commands/, outputs/)
+    "git is not installed": "未安装 git",
+    "the current directory is not inside a git repository": "当前目录不在 git 仓库中",
+    "unknown git revision {rev}": "未知的 git 版本 {rev}",
+    "expected git:REV:PATH, e.g. git:HEAD~1:rules": "应为 git:REV:PATH，例如 git:HEAD~1:rules",
+    "PATH leads down from the repository root, without '.' or '..' parts": "PATH 应从仓库根目录往下写，不含 '.' 或 '..'",
+    "no file or folder {path} at revision {rev}": "版本 {rev} 中没有文件或文件夹 {path}",
+    "{name} is a symbolic link in the commit; rule files are read from git only as regular files": "{name} 在该提交中是符号链接；规则文件只从 git 中的普通文件读取",
+    "refusing the file name {name} in the commit: a rule file's name must be a plain name (no '/', '\\', NUL or control characters, not '.' or '..', not starting with '-')": "拒绝该提交中的文件名 {name}：规则文件名必须是普通名称（不含 '/'、'\\'、NUL 或控制字符，不是 '.' 或 '..'，不以 '-' 开头）",
+    "no such file or folder": "文件或文件夹不存在",
+    "a {kind} file; give a tiering or allocation file, or a folder of them": "这是 {kind} 文件；请给出分档或投放规则文件，或存放它们的文件夹",
+    "not a rule file (no 'kind: tiering' or 'kind: allocation'); give a tiering or allocation file, or a folder of them": "不是规则文件（没有 'kind: tiering' 或 'kind: allocation'）；请给出分档或投放规则文件，或存放它们的文件夹",
+    "several {rule_kind} files ({names}); give one file, or --scenario whose {rule_kind} file has one of these names": "有多个{rule_kind}文件（{names}）；请只给一个文件，或给出 --scenario，其{rule_kind}文件名是其中之一",
+    "no tiering or allocation file in this folder": "此文件夹中没有分档或投放规则文件",
+    "gives no {rule_kind} file; give a folder holding both rule files, or --scenario to supply the {rule_kind} file": "没有给出{rule_kind}文件；请给出同时存放两种规则文件的文件夹，或用 --scenario 提供{rule_kind}文件",
+    "diff needs a snapshot: give --snapshot, or --scenario whose snapshot is used": "diff 需要客户数据：请给出 --snapshot，或给出 --scenario 以使用其客户数据",
+    "refusing to write the client list there: {client_list}; give --clients a new file, or a client list that allocator wrote": "拒绝把客户列表写到这里：{client_list}；请给 --clients 一个新文件，或 allocator 写出的客户列表",
+    "cannot write the client list: {detail}": "无法写出客户列表：{detail}",
+    "the scenario has no cycle; add cycle: {example}": "该方案没有 cycle；请添加 cycle: {example}",
+    "{supply} is more than the {remaining} units cycle {cycle} has left for round {round} (cycle supply {total}, {issued} issued by approved rounds)": "{supply} 超过了周期 {cycle} 留给轮次 {round} 的 {remaining} 条（周期货源 {total}，已批准的轮次已发放 {issued}）",
+    "{named} cannot be approved: it was worked out from {was} of cycle {cycle}, and the approved rounds are now {now}; its supply and rotation are out of date: batch round {round} again and approve that run": "{named} 无法批准：它是在周期 {cycle} 的已批准轮次为{was}时算出的，而现在已批准的轮次是{now}；其货源和轮换已过时：请重新 batch 轮次 {round} 并批准那个运行",
+    "the {sheet} sheet needs {n} columns, more than Excel's {m}; leave xlsx out of the scenario's outputs and use the CSVs": "{sheet} 工作表需要 {n} 列，超过 Excel 的 {m} 列；请从方案的 outputs 中去掉 xlsx，改用 CSV",
+    "the {sheet} sheet, row {row}, column {column}: a text of {n} characters, more than an Excel cell holds ({m}); keep fewer columns, or leave xlsx out of the scenario's outputs": "{sheet} 工作表第 {row} 行，列 {column}：文本有 {n} 个字符，超过 Excel 单元格的上限（{m}）；请少保留一些列，或从方案的 outputs 中去掉 xlsx",
 }  # fmt: skip
 
 # parts of a message that are phrases themselves: each field named here is translated on its own
@@ -303,6 +326,14 @@ FRAGMENTS: dict[str, dict[str, str]] = {
     "sheet_kind": {"assignments file": "分配文件", "locks file": "锁定文件", "plan sheet": "计划表"},
     "sheet_kinds": {"assignments files": "分配文件", "locks files": "锁定文件", "plan sheets": "计划表"},
     "rows_are": {"one row per assignment": "每项分配一行", "one row per lock": "每个锁定一行", "one row per plan": "每个计划一行"},
+    "rule_kind": {"tiering": "分档规则", "allocation": "投放规则"},
+    "client_list": {
+        "it is a symbolic link": "这是符号链接", "it is a folder": "这是文件夹", "it is not a regular file": "这不是普通文件",
+        "it is a file that allocator did not write (its first line is not a client list's header)": "这是并非 allocator 写出的文件（其第一行不是客户列表的表头）",
+        "its folder {folder} does not exist": "其所在文件夹 {folder} 不存在",
+    },
+    "was": {"runs {runs}": "运行 {runs}", "run {run}": "运行 {run}", "no approved round": "无"},
+    "now": {"runs {runs}": "运行 {runs}", "run {run}": "运行 {run}", "none": "无"},
     "when": {"period {period}, round {round}": "周期 {period}、轮次 {round}", "period {period}": "周期 {period}"},
 }  # fmt: skip
 
