@@ -24,7 +24,7 @@ from allocator.errors import (
 )
 from allocator.escape import terminal_lines
 from allocator.inputs.scenarios import Given
-from allocator.messages import scenario_lang, translate
+from allocator.messages import scenario_lang, translate, translate_usage
 from allocator.outputs import interrupts
 
 __all__ = ["EXIT_BUG", "EXIT_BUSY", "EXIT_FINDING", "EXIT_OK", "EXIT_USER", "build_parser", "main"]
@@ -38,10 +38,29 @@ MAX_WAIT = 86_400.0  # a day: longer than any run; an endless wait is a hang, no
 
 
 class _Parser(argparse.ArgumentParser):
+    lang: str | None = None  # --lang as the command line gives it: set by main before parsing, read on an error
+
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        print(terminal_lines(f"allocator: error: {message}"), file=sys.stderr)
+        if _Parser.lang == "zh":
+            print(terminal_lines(f"allocator: 错误：{translate_usage(message, 'zh')}"), file=sys.stderr)
+        else:
+            print(terminal_lines(f"allocator: error: {message}"), file=sys.stderr)
         raise SystemExit(EXIT_USER)
+
+
+def _lang_in(argv: Sequence[str]) -> str | None:
+    """The value of the last --lang on the command line (before any "--"), read before parsing: a
+    usage error is found while parsing, so the parsed --lang is not there to tell its language."""
+    lang = None
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(argv):
+            lang = argv[i + 1]
+        elif arg.startswith("--lang="):
+            lang = arg.removeprefix("--lang=")
+    return lang
 
 
 def _seconds(text: str) -> float:
@@ -220,6 +239,7 @@ def _batch_interrupted(code: int, name: str, message: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
+    _Parser.lang = _lang_in(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     if args.command == "batch" and (args.supersede is None) != (args.reason is None):
         parser.error("batch: --supersede RUN and --reason TEXT go together: give both or neither")

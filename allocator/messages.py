@@ -298,6 +298,18 @@ MESSAGES: dict[str, str] = {
     "{named} cannot be approved: it was worked out from {was} of cycle {cycle}, and the approved rounds are now {now}; its supply and rotation are out of date: batch round {round} again and approve that run": "{named} 无法批准：它是在周期 {cycle} 的已批准轮次为{was}时算出的，而现在已批准的轮次是{now}；其货源和轮换已过时：请重新 batch 轮次 {round} 并批准那个运行",
     "the {sheet} sheet needs {n} columns, more than Excel's {m}; leave xlsx out of the scenario's outputs and use the CSVs": "{sheet} 工作表需要 {n} 列，超过 Excel 的 {m} 列；请从方案的 outputs 中去掉 xlsx，改用 CSV",
     "the {sheet} sheet, row {row}, column {column}: a text of {n} characters, more than an Excel cell holds ({m}); keep fewer columns, or leave xlsx out of the scenario's outputs": "{sheet} 工作表第 {row} 行，列 {column}：文本有 {n} 个字符，超过 Excel 单元格的上限（{m}）；请少保留一些列，或从方案的 outputs 中去掉 xlsx",
+    # the command line as argparse and the CLI refuse it (cli.py), after "argument --x: " if any
+    "the following arguments are required: {args}": "缺少必需的参数：{args}",
+    "unrecognized arguments: {args}": "无法识别的参数：{args}",
+    "invalid choice: {value} (choose from {choices})": "无效的选择：{value}（可选 {choices}）",
+    "invalid {type} value: {value}": "无效的 {type} 值：{value}",
+    "expected one argument": "需要一个值",
+    "expected at least one argument": "至少需要一个值",
+    "not allowed with argument {other}": "不能与参数 {other} 一起使用",
+    "ambiguous option: {option} could match {matches}": "有歧义的选项：{option} 可以匹配 {matches}",
+    "{value} is not a number of seconds from 0 to {limit}": "{value} 不是 0 到 {limit} 之间的秒数",
+    "{value} is not a run id (a whole number from 1; see allocator runs)": "{value} 不是运行编号（从 1 开始的整数；见 allocator runs）",
+    "--supersede RUN and --reason TEXT go together: give both or neither": "--supersede RUN 和 --reason TEXT 须一起使用：要么都给出，要么都不给",
 }  # fmt: skip
 
 # parts of a message that are phrases themselves: each field named here is translated on its own
@@ -485,3 +497,17 @@ def translate(text: str, lang: str | None) -> str:
     if lang != "zh":
         return text
     return "\n".join(translate_line(line) or line for line in text.split("\n"))
+
+
+ARGUMENT = re.compile(r"argument (?P<arg>(?:(?!: ).)+): ")  # argparse's "argument --wait: " before its message
+
+
+def translate_usage(message: str, lang: str | None) -> str:
+    """An error of the command line's parser in `lang`: "argument --x: " as 参数 --x：, the rest
+    as the catalogue says; unchanged in en, or when the catalogue has no template for it."""
+    if lang != "zh":
+        return message
+    found = ARGUMENT.match(message)
+    head, rest = (f"参数 {found.group('arg')}：", message[found.end() :]) if found else ("", message)
+    translated = translate_line(rest)
+    return message if translated is None else head + translated
