@@ -298,6 +298,24 @@ MESSAGES: dict[str, str] = {
     "{named} cannot be approved: it was worked out from {was} of cycle {cycle}, and the approved rounds are now {now}; its supply and rotation are out of date: batch round {round} again and approve that run": "{named} 无法批准：它是在周期 {cycle} 的已批准轮次为{was}时算出的，而现在已批准的轮次是{now}；其货源和轮换已过时：请重新 batch 轮次 {round} 并批准那个运行",
     "the {sheet} sheet needs {n} columns, more than Excel's {m}; leave xlsx out of the scenario's outputs and use the CSVs": "{sheet} 工作表需要 {n} 列，超过 Excel 的 {m} 列；请从方案的 outputs 中去掉 xlsx，改用 CSV",
     "the {sheet} sheet, row {row}, column {column}: a text of {n} characters, more than an Excel cell holds ({m}); keep fewer columns, or leave xlsx out of the scenario's outputs": "{sheet} 工作表第 {row} 行，列 {column}：文本有 {n} 个字符，超过 Excel 单元格的上限（{m}）；请少保留一些列，或从方案的 outputs 中去掉 xlsx",
+    # why an input file or a run's file cannot be read (inputs/reading.py, outputs/notice.py)
+    "no such file": "文件不存在",
+    "permission denied": "没有读取权限",
+    "is a symbolic link that loops": "是循环的符号链接",
+    "cannot read: {detail}": "无法读取：{detail}",
+    "is a directory, not a file": "是文件夹，不是文件",
+    "is a named pipe (FIFO), not a regular file": "是命名管道（FIFO），不是普通文件",
+    "is a character device, not a regular file": "是字符设备，不是普通文件",
+    "is a block device, not a regular file": "是块设备，不是普通文件",
+    "is a socket, not a regular file": "是套接字，不是普通文件",
+    "is not a regular file": "不是普通文件",
+    "{named} cannot be approved: its output folder {folder} is not as the run left it: {manifest}": "{named} 无法批准：其输出文件夹 {folder} 已不是运行结束时的样子：{manifest}",
+    "{named} cannot be published: its output folder {folder} is not as the run left it: {manifest}": "{named} 无法发布：其输出文件夹 {folder} 已不是运行结束时的样子：{manifest}",
+    "missing, but the manifest gives its sha256 {recorded}": "缺失，但清单记录了它的 sha256 {recorded}",
+    "cannot read it: {detail}": "无法读取：{detail}",
+    "sha256 {digest}, but the manifest says {recorded}": "sha256 为 {digest}，但清单记录的是 {recorded}",
+    "lists no {stem}.csv": "没有列出 {stem}.csv",
+    "lists {name}, which is not a file of the folder": "列出了 {name}，但它不是该文件夹中的文件",
     # the command line as argparse and the CLI refuse it (cli.py), after "argument --x: " if any
     "the following arguments are required: {args}": "缺少必需的参数：{args}",
     "unrecognized arguments: {args}": "无法识别的参数：{args}",
@@ -346,6 +364,11 @@ FRAGMENTS: dict[str, dict[str, str]] = {
     },
     "was": {"runs {runs}": "运行 {runs}", "run {run}": "运行 {run}", "no approved round": "无"},
     "now": {"runs {runs}": "运行 {runs}", "run {run}": "运行 {run}", "none": "无"},
+    "manifest": {
+        "{file} is missing": "{file} 不存在", "{file} is larger than {n} bytes; no run writes that": "{file} 超过 {n} 字节；没有运行会写出这样的文件",
+        "{file}: cannot read it: {detail}": "{file}：无法读取：{detail}", "{file} is not the JSON a run writes": "{file} 不是运行写出的 JSON",
+        "{file} is not a manifest that allocator wrote": "{file} 不是 allocator 写出的清单",
+    },
     "when": {"period {period}, round {round}": "周期 {period}、轮次 {round}", "period {period}": "周期 {period}"},
 }  # fmt: skip
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from allocator.cli import main
 from allocator.messages import translate
 from allocator.outputs.ledger import Ledger, RunInfo
+from allocator.outputs.tables import sha256_file
 
 TINY = Path(__file__).resolve().parents[1] / "cli" / "fixtures" / "tiny"
 T = "2026-12-01T10:00:00+00:00"  # the clock of every ledger write here
@@ -131,3 +133,30 @@ def test_runs_and_history_refusals_in_zh(tiny: Path, capsys: pytest.CaptureFixtu
 def test_ledger_messages_no_command_here_reaches(english: str, chinese: str) -> None:
     assert translate(english, "zh") == chinese
     assert translate(english, "en") == english
+
+
+def test_a_run_folder_changed_since_the_run_in_zh(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ledger = ("--ledger", "ledger.sqlite")
+    assert zh(capsys, "batch", "tiny/scenario.yaml", "--out", "out", *ledger)[0] == 0
+    assert zh(capsys, "approve", "1", *ledger, "--by", "zhang")[0] == 0
+    manifest_path, quotas = Path("out/manifest.json"), Path("out/quotas.csv")
+    recorded = {n: sha256_file(Path("out", n)) for n in ("manifest.json", "quotas.csv")}
+    manifest = json.loads(manifest_path.read_text())
+    seed = manifest["seed"]
+    manifest["seed"] = 8
+    manifest["outputs"]["../ledger.sqlite"] = "0" * 64
+    manifest_path.write_text(json.dumps(manifest))
+    quotas.write_text(quotas.read_text() + "\n")
+    Path("out/summary.csv").unlink()
+    assert zh(capsys, "publish", "1", *ledger, "--out", "notice") == (2, (
+        f"{RUN.format(1)} 无法发布：其输出文件夹 out 已不是运行结束时的样子：\n"
+        f"out/manifest.json: sha256 为 {sha256_file(manifest_path)}，但台账记录的是 {recorded['manifest.json']}\n"
+        f"out/manifest.json: 种子为 8，但台账记录的是 {seed}\n"
+        "out/manifest.json: 列出了 '../ledger.sqlite'，但它不是该文件夹中的文件\n"
+        f"out/quotas.csv: sha256 为 {sha256_file(quotas)}，但清单记录的是 {recorded['quotas.csv']}\n"
+        f"out/summary.csv: 缺失，但清单记录了它的 sha256 {manifest['outputs']['summary.csv']}\n"
+    ))  # fmt: skip
+    manifest_path.unlink()
+    assert zh(capsys, "publish", "1", *ledger, "--out", "notice") == (
+        2, f"{RUN.format(1)} 无法发布：其输出文件夹 out 已不是运行结束时的样子：out/manifest.json 不存在\n"
+    )  # fmt: skip

@@ -39,6 +39,7 @@ def test_an_unreadable_assignments_or_locks_sheet_in_zh(
     Path("empty.xlsx").write_bytes(b"")
     Path("old.xls").write_text("x")
     Path("empty.csv").write_text("")
+    Path("folder.csv").mkdir()
     with zipfile.ZipFile("zip.xlsx", "w") as z:
         z.writestr("a.txt", "x")
     run = ("run", "tiny/scenario.yaml", "--out", "out")
@@ -50,6 +51,8 @@ def test_an_unreadable_assignments_or_locks_sheet_in_zh(
         ("--assignments", "old.xls"): "old.xls: 未知的分配文件格式 '.xls'；请使用 .xlsx 或 .csv；"
         "请另存为 .xlsx（Excel 2007 或更高版本）",
         ("--locks", "empty.csv"): "empty.csv: 文件为空；应有表头行，每个锁定一行",
+        ("--assignments", "folder.csv"): "folder.csv: 是文件夹，不是文件",
+        ("--locks", "nowhere.csv"): "nowhere.csv: 文件不存在",
     }
     for given, message in expected.items():
         assert zh(capsys, *run, *given) == (2, message + "\n")
