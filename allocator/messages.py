@@ -275,6 +275,7 @@ MESSAGES: dict[str, str] = {
     "{value} has no {field} in its parentheses": "{value} 的括号中没有 {field}",
     "plans.weights has shares for {fields}; a plan is split by one field only": "plans.weights 为 {fields} 都给了份额；一个计划只能按一个字段划分",
     "{value} has no share in plans.weights.{field}": "{value} 在 plans.weights.{field} 中没有份额",
+    "unknown product key": "未知的品规键",
     # diff's rule sources and client list, cycles, the workbook's limits (review/, commands/, outputs/)
     "git is not installed": "未安装 git",
     "the current directory is not inside a git repository": "当前目录不在 git 仓库中",
