@@ -388,7 +388,7 @@ FIELD = re.compile(r"\{(\w+)\}")
 VALUE_WORDS = {"a list": "列表", "a mapping": "映射", "an empty list": "空列表", "nothing": "空值"}
 _ANY = r"(?:(?!: ).)+?"  # a field: anything but the ": " that ends a location
 _NUMBER = r"-?\d{1,3}(?:,\d{3})*(?!\d)|-?\d+"  # a field that is a count, a row, a line, a character or a limit
-NUMBERS = frozenset({"n", "m", "row", "line", "size", "limit", "at", "offset", "run", "rival"})
+NUMBERS = frozenset({"n", "m", "row", "line", "size", "limit", "at", "offset", "run", "rival", "quota"})
 NAMES = frozenset({"field"})  # a field's name: no spaces (so "no client has {field} {value}" splits one way)
 WIDE = frozenset({"setting", "example", "detail", "where"})  # a field that may itself hold ": " (YAML written out)
 
@@ -413,7 +413,12 @@ def _pattern(template: str, anchored_start: bool) -> re.Pattern[str]:
     return re.compile(head + "".join(parts) + "$")
 
 
-_MESSAGES = [(_pattern(en, True), zh) for en, zh in sorted(MESSAGES.items(), key=lambda kv: -len(kv[0]))]
+# the template with the most words of its own first ("unknown product key" before "unknown product
+# {product}"), then the longest: a message matches the most specific of the templates that fit it
+_MESSAGES = [
+    (_pattern(en, True), zh)
+    for en, zh in sorted(MESSAGES.items(), key=lambda kv: (-len(FIELD.sub("", kv[0])), -len(kv[0])))
+]
 _SUFFIXES = [(_pattern(en, False), zh) for en, zh in SUFFIXES.items()]
 
 

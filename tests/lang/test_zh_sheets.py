@@ -98,6 +98,8 @@ def test_the_problems_of_a_plan_sheet_in_zh(
      "p.csv: 第 6 行，列 HIGHEST_GRADE: 档位序列 'city' 中 'D1' 低于最低档位 'D5'"),
     ("p.csv: row 2, column DELIVERY_AREA: '北京' stands for '北京市' (plans.aliases.DISTRICT), which is not a DISTRICT",
      "p.csv: 第 2 行，列 DELIVERY_AREA: '北京' 代表 '北京市'（plans.aliases.DISTRICT），它不是 DISTRICT"),
+    ("p.csv: row 4, column DELIVERY_METHOD: polcy: unknown product key; did you mean 'policy'?",
+     "p.csv: 第 4 行，列 DELIVERY_METHOD: polcy: 未知的品规键；是否应为 'policy'？"),
 ])  # fmt: skip
 def test_sheet_messages_in_zh(english: str, chinese: str) -> None:
     assert translate(english, "zh") == chinese
