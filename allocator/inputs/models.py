@@ -289,6 +289,23 @@ class Outputs(Strict):
 RoundName = Annotated[str, Field(min_length=1, max_length=40)]
 
 
+class Partition(Strict):
+    """Independent runs of one scenario, one per value of a snapshot field (README, "Partitions").
+
+    `by`: a category or text field the rule files declare (not optional): each of its values that
+    occurs is a partition, with its own clients and its own supply of every product. `split`: how
+    each product's supply is divided between the partitions first, in whole units that add up
+    exactly (largest remainder, ties to the partition first in order): `clients` (by the number
+    of clients), `ordered` (by the units the partition's clients ordered of that product) or
+    fixed weights per value ({城区: 3, 郊区: 1}). Reserve, eligibility and caps then apply within
+    each partition, as if its clients were alone."""
+
+    by: str = Field(min_length=1, max_length=200)
+    split: Literal["clients", "ordered"] | dict[Annotated[str, Field(min_length=1)], Share] = Field(
+        description="clients, ordered, or a weight per value of the field, like {城区: 3, 郊区: 1}"
+    )
+
+
 class CycleSpec(Strict):
     """A supply issued in rounds: the cycle's id, its rounds in order (with their shares, equal
     when omitted), and each product's supply for the whole cycle."""
@@ -334,6 +351,9 @@ class ScenarioFile(Strict):
 
 
 MODELS: dict[str, type[Strict]] = {
+    partition: Partition | None = Field(
+        default=None, description="Independent runs, one per value of a field, like {by: district, split: clients}"
+    )
     "tiering": TieringFile,
     "allocation": AllocationFile,
     "scenario": ScenarioFile,
