@@ -110,8 +110,8 @@ def test_the_workbook_in_zh_has_chinese_sheets_and_headers_and_the_csvs_keep_the
     assert heads["档位投放量"] == ["区域", "档位序列", "档位", "huanghelou-soft", "zhonghua-hard"]
     assert heads["客户投放量"] == ["客户编号", "name", "district", "档位序列", "档位", "区域", "huanghelou-soft",
                                    "zhonghua-hard"]  # fmt: skip
-    assert heads["方案对比"] == ["品规", "档位序列", "档位", "方案", "客户数", "投放量", "订单满足率", "断货率", "订足面",
-                                 "投放面", "档位变动客户数"]  # fmt: skip
+    assert heads["方案对比"] == ["品规", "区域", "档位序列", "档位", "方案", "客户数", "投放量", "订单满足率", "断货率",
+                                 "订足面", "投放面", "档位变动客户数"]  # fmt: skip
     assert heads["区域"] == ["品规", "行类型", "区域", "客户数", "订单量", "投放量", "可投放量"]
     for name in ("summary.csv", "quotas.csv", "tier_amounts.csv", "comparison.csv", "tiers.csv"):
         with (zh_run / "zh" / name).open(encoding="utf-8") as f, (zh_run / "en" / name).open(encoding="utf-8") as g:
