@@ -87,6 +87,7 @@ LABELS: dict[str, dict[str, str]] = {
     "units": {"en": "units", "zh": "数量"},
     "reason": {"en": "reason", "zh": "原因"},
     "detail": {"en": "detail", "zh": "说明"},
+    "rules": {"en": "rules", "zh": "按规则"},
     "assignment": {"en": "assignment", "zh": "客户经理分配"},
     "lock": {"en": "lock", "zh": "锁定"},
     "approve": {"en": "approve", "zh": "审批"},
@@ -121,6 +122,14 @@ PHRASES: dict[str, str] = {
     "not allocated: {n} plans": "未投放：{n} 个计划", "row": "行", "code": "代码", "name": "名称",
     "method": "投放方法", "reason": "原因", "variants compared: allocated (fill rate)": "方案对比：投放量（订单满足率）",
     "{allocated} of {available}": "{allocated} / {available}", "wrote {folder}/ ({files})": "已写入 {folder}/（{files}）",
+    # the tables of `allocator history` and `allocator cycle`
+    "superseded by run {run}": "被批次 {run} 替代", "supersedes run {run}": "替代批次 {run}",
+    "{name} · cycle {cycle} · {file}": "{name} · 投放周期 {cycle} · {file}", "rounds": "各轮次", "round": "轮次",
+    "run": "批次", "state": "审批状态", "draft runs": "草稿批次", "open": "未审批", "issued": "已投放",
+    " · next round {round}: {supply}": " · 下一轮次 {round}：{supply}", "clients received": "获投放客户数",
+    "{product} · cycle supply {supply} · issued {issued} · remaining {remaining}{next}":
+    "{product} · 周期货源 {supply} · 已投放 {issued} · 剩余 {remaining}{next}", "spread": "极差",
+    "and {n} more tiers ({names}): nothing issued, nothing ordered": "另有 {n} 个档位（{names}）：无投放、无订单",
     # the report: head and contents
     "{name} · allocation report": "{name} · 货源投放报告", "Allocation report": "货源投放报告",
     "period": "周期", "seed": "随机种子", "{n} clients": "客户 {n} 户", "ladders": "档位序列", "products": "品规",

@@ -6,6 +6,10 @@ fill rate so far, how many clients received something in the cycle and the sprea
 difference between two of the tier's clients' totals so far); clients are counted in the tier
 they had in their latest round. Tiers given nothing that ordered nothing are summed up in one
 line on the terminal (the JSON lists them all).
+
+The tables speak `lang` (the command line's --lang, else the scenario's `lang`): titles, column
+heads and states; round names, products, ladders and tiers as the files have them. The JSON keeps
+its English keys and values whatever the language: it is for programs.
 """
 
 from __future__ import annotations
@@ -24,13 +28,15 @@ from allocator.escape import json_text, terminal
 from allocator.inputs.models import CycleSpec
 from allocator.inputs.rule_files import display_path
 from allocator.inputs.scenarios import load_scenario
+from allocator.labels import label, words
 from allocator.outputs.ledger_cycle import cycle_issued, cycle_quotas, cycle_rounds
 from allocator.outputs.ledger_schema import read_only
 from allocator.pipeline.cycle import Issued, round_supplies
 
 
-def cycle(scenario: Path, ledger: Path, as_json: bool = False) -> int:
-    """Print the cycle's rounds and, per product and tier, what was issued and what remains."""
+def cycle(scenario: Path, ledger: Path, as_json: bool = False, lang: str | None = None) -> int:
+    """Print the cycle's rounds and, per product and tier, what was issued and what remains, in
+    `lang` (None: the scenario's `lang`)."""
     s = load_scenario(scenario, read_clients=False, round_required=False)
     spec = s.spec
     if spec.cycle is None:
@@ -46,11 +52,14 @@ def cycle(scenario: Path, ledger: Path, as_json: bool = False) -> int:
     if as_json:
         sys.stdout.write(json_text(json.dumps(data, indent=2, ensure_ascii=False)) + "\n")
         return 0
+    lang = lang or spec.lang
+    w = words(lang)
     console = Console(highlight=False, soft_wrap=True, width=200)
-    console.print(terminal(f"{spec.name} · cycle {spec.cycle.id} · {name}"), markup=False)
-    console.print(_rounds_table(data))
+    head = w("{name} · cycle {cycle} · {file}", name=spec.name, cycle=spec.cycle.id, file=name)
+    console.print(terminal(head), markup=False)
+    console.print(_rounds_table(data, lang))
     for product in data["products"]:
-        console.print(_product_table(product, spec.cycle.rounds))
+        console.print(_product_table(product, spec.cycle.rounds, lang))
     return 0
 
 
@@ -131,7 +140,9 @@ def _tiers(quotas: pl.DataFrame, rounds: list[str], ladders: dict[str, list[str]
     out = []
     rank = {(lad, t): (i, j) for i, (lad, tiers) in enumerate(ladders.items()) for j, t in enumerate(tiers)}
     last = (len(rank), 0)  # a ladder or tier the rules no longer have: after the others
-    for row in sorted(totals.iter_rows(named=True), key=lambda r: (rank.get((r["ladder"], r["tier"]), last), r["tier"])):
+    for row in sorted(
+        totals.iter_rows(named=True), key=lambda r: (rank.get((r["ladder"], r["tier"]), last), r["tier"])
+    ):
         lad, tier = row["ladder"], row["tier"]
         mine = per_round.filter((pl.col("ladder") == lad) & (pl.col("tier") == tier))
         got = dict(zip(mine["round"].to_list(), mine["quota"].to_list(), strict=True))
@@ -149,24 +160,34 @@ def _tiers(quotas: pl.DataFrame, rounds: list[str], ladders: dict[str, list[str]
     return out
 
 
-def _rounds_table(data: dict[str, Any]) -> Table:
-    table = Table(title="rounds", title_justify="left", show_edge=False, pad_edge=False)
-    for col in ("round", "run", "state", "draft runs"):
+def _rounds_table(data: dict[str, Any], lang: str) -> Table:
+    w = words(lang)
+    table = Table(title=w("rounds"), title_justify="left", show_edge=False, pad_edge=False)
+    for col in (w("round"), w("run"), w("state"), w("draft runs")):
         table.add_column(col)
     for r in data["rounds"]:
         drafts = ", ".join(str(d) for d in r["drafts"])
-        table.add_row(terminal(r["round"]), str(r["run"] or ""), r["state"], drafts)
+        table.add_row(terminal(r["round"]), str(r["run"] or ""), _state(r["state"], lang), drafts)
     return table
 
 
-def _product_table(p: dict[str, Any], rounds: list[str]) -> Table:
-    nxt = f" · next round {p['next_round']}: {p['next_supply']:,}" if p["next_round"] is not None else ""
-    title = (
-        f"{terminal(str(p['product']))} · cycle supply {p['cycle_supply']:,} · issued {p['issued']:,} · "
-        f"remaining {p['remaining']:,}{nxt}"
-    )
+def _state(state: str, lang: str) -> str:
+    """A round's state in `lang`: open (no approved run yet), approved or published."""
+    return words(lang)("open") if state == "open" else label(state, lang)
+
+
+def _product_table(p: dict[str, Any], rounds: list[str], lang: str) -> Table:
+    w = words(lang)
+    nxt = ""
+    if p["next_round"] is not None:
+        nxt = w(" · next round {round}: {supply}", round=p["next_round"], supply=f"{p['next_supply']:,}")
+    title = w(
+        "{product} · cycle supply {supply} · issued {issued} · remaining {remaining}{next}",
+        product=terminal(str(p["product"])), supply=f"{p['cycle_supply']:,}", issued=f"{p['issued']:,}",
+        remaining=f"{p['remaining']:,}", next=nxt,
+    )  # fmt: skip
     table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
-    heads = ["ladder", "tier", *rounds, "issued", "ordered", "fill", "clients received", "spread"]
+    heads = [w("ladder"), w("tier"), *rounds, w("issued"), w("ordered"), w("fill"), w("clients received"), w("spread")]
     for i, col in enumerate(heads):
         table.add_column(terminal(col), justify="left" if i < 2 else "right")
     idle = [t for t in p["tiers"] if not t["issued"] and not t["ordered"]]
@@ -180,10 +201,12 @@ def _product_table(p: dict[str, Any], rounds: list[str]) -> Table:
                       f"{t['clients_received']:,}", str(t["spread"]))  # fmt: skip
     if idle:
         names = f"{idle[0]['tier']} … {idle[-1]['tier']}" if len(idle) > 1 else idle[0]["tier"]
-        table.caption = terminal(f"and {len(idle)} more tiers ({names}): nothing issued, nothing ordered")
+        table.caption = terminal(
+            w("and {n} more tiers ({names}): nothing issued, nothing ordered", n=len(idle), names=names)
+        )
         table.caption_justify = "left"
     by_round = p["by_round"]
     total = [f"{v:,}" if v is not None else "—" for v in by_round.values()]
     table.add_section()
-    table.add_row("total", "", *total, f"{p['issued']:,}", "", "", "", "")
+    table.add_row(w("total"), "", *total, f"{p['issued']:,}", "", "", "", "")
     return table

@@ -1,4 +1,10 @@
-"""`allocator runs --ledger LEDGER [--json]`: every run of the ledger, with its state. Read-only."""
+"""`allocator runs --ledger LEDGER [--json] [--lang zh]`: every run of the ledger, with its state.
+Read-only.
+
+The table speaks `lang` (its column heads, statuses and states; ids, scenarios, periods and names
+as the ledger holds them). The JSON keeps its English keys and values whatever `lang` says: it is
+for programs.
+"""
 
 from __future__ import annotations
 
@@ -20,21 +26,24 @@ COLUMNS = ("id", "started", "status", "state", "scenario", "period", "clients", 
 NUMBERS = frozenset({"id", "clients", "quotas_issued", "superseded_by"})
 
 
-def runs(ledger: Path, as_json: bool = False) -> int:
-    """List the ledger's runs, oldest first; the ledger is opened read-only and never changed."""
+def runs(ledger: Path, as_json: bool = False, lang: str | None = None) -> int:
+    """List the ledger's runs, oldest first, in `lang` (None: English); the ledger is opened
+    read-only and never changed."""
+    lang = lang or "en"
     with read_only(ledger) as conn:
         listing = runs_listing(conn)
     if as_json:
         sys.stdout.write(json_text(json.dumps(listing, ensure_ascii=False, indent=2)) + "\n")
         return 0
     if not listing:
-        emit(f"{display_path(ledger)}: {label('no_runs')}")
+        emit(f"{display_path(ledger)}: {label('no_runs', lang)}")
         return 0
     table = Table(title=display_path(ledger), title_justify="left", show_edge=False, pad_edge=False)
     for key in COLUMNS:
-        table.add_column(label(key), justify="right" if key in NUMBERS else "left")
+        table.add_column(label(key, lang), justify="right" if key in NUMBERS else "left")
     for run in listing:
-        shown = {**run, "status": label(str(run["status"])), "state": label(str(run["state"])) if run["state"] else ""}
+        state = label(str(run["state"]), lang) if run["state"] else ""
+        shown = {**run, "status": label(str(run["status"]), lang), "state": state}
         table.add_row(*cells(*(shown[k] for k in COLUMNS)))
     emit(table)
     return 0
