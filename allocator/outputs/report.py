@@ -245,7 +245,7 @@ def _product(result: RunResult, index: int, pid: str) -> str:
     lang = result.scenario.spec.lang
     w = words(lang)
     facts = _facts(result, pid, lang)
-    tiers = [tier_figures(v, pid, result.scenario.tiering.ladders) for v in result.variants]
+    tiers = [tier_figures(v, pid) for v in result.variants]
     ladders = result.scenario.tiering.ladders
     groups = [(lad, t) for lad, ts in ladders.items() for t in ts if any((lad, t) in rows for rows in tiers)]
 
@@ -315,9 +315,7 @@ def _quota_table(
     same = [v.name for i, v in enumerate(result.variants) if i not in shown]
     hist: dict[int, dict[tuple[str, str], dict[int, int]]] = {}
     for i in shown:
-        quotas = products[i].tiers.select("ladder", "tier").with_columns(products[i].columns["quota"])
-        for c in quotas.group_by("ladder", "tier", "quota").len().to_dicts():
-            hist.setdefault(i, {}).setdefault((c["ladder"], c["tier"]), {})[c["quota"]] = c["len"]
+        hist[i] = dict(result.variants[i].views[pid].quotas)
     bins = value_bins(sorted({q for h in hist.values() for counts in h.values() for q in counts}), lang=lang)
     bar_w = {1: 220.0, 2: 180.0, 3: 140.0}.get(len(shown), 96.0)
     body = []

@@ -1,24 +1,22 @@
 """The report's field metrics: the alerts, each product's metrics per tier, and the variants side by side.
 
 Per tier, a product with segments has its segments added up (its clients in the segments only),
-worked out again from the clients' quotas with the same functions as summary.csv, so the
-concentration figures stay exact; the product's own line is summary.csv's `product` line.
+worked out by the summary's pass with the same functions as summary.csv (`TierView`), so the
+concentration figures stay exact; the product's own line is summary.csv's `product` line. No
+per-client data is read here.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import polars as pl
 
 from allocator.inputs.alert_rules import ALERTS
-from allocator.inputs.ladders import Ladders
 from allocator.labels import words
 from allocator.outputs.svg import esc
 from allocator.pipeline.alerts import LABELS, shown, thresholds
 from allocator.pipeline.run import RunResult, VariantResult
-from allocator.pipeline.summaries import figures
 
 # (summary column, header, what it is) in the order of summary.csv
 METRIC_COLUMNS = (
@@ -44,20 +42,10 @@ def figure(value: Any, column: str) -> str:
     return f"{value:,}"
 
 
-def tier_figures(
-    variant: VariantResult, pid: str, ladders: dict[str, tuple[str, ...]]
-) -> dict[tuple[str, str], dict[str, Any]]:
-    """The product's figures per (ladder, tier) with clients, segments added up, best tier first."""
-    res = next(p for p in variant.products if p.product == pid)
-    inside = res.in_segments
-    cols, tiers = res.columns, res.tiers
-    if inside is not None and not inside.all():
-        mask = pl.Series(inside)
-        cols, tiers = cols.filter(mask), tiers.filter(mask)
-    table = Ladders(ladders)
-    codes = table.codes(tiers["ladder"], tiers["tier"]).astype(np.int64)
-    rows, _ = figures(res, cols, codes, len(table.cells), "tier")
-    return {table.cells[r["_cell"]]: r for r in rows}
+def tier_figures(variant: VariantResult, pid: str) -> dict[tuple[str, str], dict[str, Any]]:
+    """The product's figures per (ladder, tier) with clients, segments added up, best tier first
+    (from the summary's pass: `TierView`)."""
+    return variant.views[pid].figures
 
 
 def product_line(variant: VariantResult, pid: str) -> dict[str, Any]:

@@ -26,6 +26,16 @@ def excluded_by(product: ProductRules, ctx: TieredClients) -> pl.Series:
     """The first eligibility rule that excludes each client (null: eligible), via the engine."""
     if not product.eligible:
         return pl.Series("excluded_by", [None] * ctx.tiers.height, dtype=pl.String)
+    key = f"eligible {product.eligible!r}"  # repr tells 1 from true, which == would not
+    known = ctx.memo.get(key)
+    if isinstance(known, pl.Series):
+        return known
+    found = _excluded_by(product, ctx)
+    ctx.memo[key] = found
+    return found
+
+
+def _excluded_by(product: ProductRules, ctx: TieredClients) -> pl.Series:
     rules = [Rule(e.id, e.cond) for e in product.eligible]
     conds = [r.cond for r in rules]
     needed = sorted(set().union(*(fields_of(c) for c in conds)))

@@ -216,18 +216,17 @@ def merged(h: Histogram) -> Histogram:
     return Histogram(np.zeros(values.size, dtype=np.int64), values.astype(np.int64), counts, first, first)
 
 
-def _count(codes: Ints, mask: npt.NDArray[np.bool_], cells: int) -> list[int]:
-    return [int(x) for x in np.bincount(codes[mask], minlength=cells).tolist()]
-
-
-def line_figures(codes: Ints, quota: Ints, ordered: Ints | None, cells: int, whole: bool = False) -> dict[str, list[Any]]:
+def line_figures(
+    codes: Ints, quota: Ints, ordered: Ints | None, cells: int, whole: bool = False, h: Histogram | None = None
+) -> dict[str, list[Any]]:
     """Everything the summary says of each line, in one pass over the clients: clients, ordered,
     allocated, ordering (clients that ordered), stocked_out (of those, the ones that got 0),
     min_quota and max_quota (None without clients) and the five metrics. With `whole`, every
     list has one more entry: all lines together (a product's own line). `ordered` None: no
-    orders known, so ordered is 0 and the rates that need orders are None."""
+    orders known, so ordered is 0 and the rates that need orders are None. `h` is the lines'
+    histogram of `quota`, when the caller has it already."""
     codes, quota = np.asarray(codes, dtype=np.int64), np.asarray(quota, dtype=np.int64)
-    h = histogram(codes, quota, cells)
+    h = histogram(codes, quota, cells) if h is None else h
     top = int(h.value.max()) if h.value.size else 0
     units = _exact(h.value, top * max(quota.size, 1)) * h.count
     out: dict[str, list[Any]] = {
@@ -244,9 +243,13 @@ def line_figures(codes: Ints, quota: Ints, ordered: Ints | None, cells: int, who
         wanted = np.asarray(ordered, dtype=np.int64)
         ordering = wanted > 0
         out["ordered"] = cell_sums(codes, wanted, cells)
-        out["ordering"] = _count(codes, ordering, cells)
-        out["met"] = _count(codes, ordering & (quota >= wanted), cells)
-        out["stocked_out"] = _count(codes, ordering & (quota == 0), cells)
+        # each client in one of four kinds, counted per line in one bincount: not ordering (0),
+        # ordering and neither met nor stocked out (1), met (2), stocked out (3); an ordering
+        # client cannot be both, as its order is above 0
+        kind = ordering * (1 + (quota >= wanted) + 2 * (quota == 0))
+        per = np.bincount(codes * 4 + kind, minlength=cells * 4).reshape(cells, 4)
+        out["met"], out["stocked_out"] = per[:, 2].tolist(), per[:, 3].tolist()
+        out["ordering"] = (per[:, 1] + per[:, 2] + per[:, 3]).tolist()
     else:
         out.update({k: [0] * cells for k in ("ordered", "ordering", "met", "stocked_out")})
     hists = [(h, cells)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from allocator.pipeline.allocation import ProductResult, allocate
 from allocator.pipeline.comparison import comparison
 from allocator.pipeline.cycle import Issued, RoundSupply, is_last_round, round_supplies, round_terms
 from allocator.pipeline.manual import ManualProblems
-from allocator.pipeline.summaries import summarize, tier_amounts_table
+from allocator.pipeline.summaries import TierView, summarize_run, tier_amounts_table
 from allocator.pipeline.tiered import TieredClients
 from allocator.pipeline.tiering import Mode, tier_clients
 
@@ -31,6 +31,7 @@ class VariantResult:
     summary: pl.DataFrame
     tier_amounts: pl.DataFrame | None = None
     tiers: pl.DataFrame | None = None  # only when the variant changes thresholds
+    views: Mapping[str, TierView] = field(default_factory=dict)  # per product, what the report shows
 
 
 @dataclass(frozen=True)
@@ -118,10 +119,11 @@ def run(
         except ManualProblems as exc:  # every variant's, all at once
             problems += exc.lines if name == BASE else [f"{line} (variant {name})" for line in exc.lines]
             continue
-        summary = summarize(products, clients, scenario.allocation.not_allocated)
+        summary, views = summarize_run(products, clients, scenario.allocation.not_allocated)
         several = len(clients.ladders.tiers) > 1
         alerts += variant_alerts(scenario.allocation, products, terms, summary, several, None if name == BASE else name)
-        variants.append(VariantResult(name, products, summary, tier_amounts_table(products, clients), own_tiers))
+        amounts = tier_amounts_table(products, clients)
+        variants.append(VariantResult(name, products, summary, amounts, own_tiers, views))
     if problems or manual.problems:
         raise ManualProblems([*manual.problems, *problems])
     timings["allocate"] = time.perf_counter() - t2

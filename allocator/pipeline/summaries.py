@@ -6,6 +6,7 @@ that know it from this module."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -14,7 +15,7 @@ import polars as pl
 from allocator.errors import SnapshotError
 from allocator.inputs.plan_sheets import NotAllocated
 from allocator.pipeline.allocation import INT64_MAX, ProductResult
-from allocator.pipeline.metrics import METRICS, cell_sums, line_figures, rounded
+from allocator.pipeline.metrics import METRICS, Histogram, cell_sums, histogram, line_figures, rounded
 from allocator.pipeline.tiered import TieredClients
 
 
@@ -33,17 +34,42 @@ def _groups(res: ProductResult, ctx: TieredClients) -> tuple[np.ndarray, list[tu
     return seg * cells + ctx.codes, keys, inside
 
 
+Cell = tuple[str, str]  # (ladder, tier)
+
+
+@dataclass(frozen=True)
+class TierView:
+    """What the report shows of one product per (ladder, tier), made with the summary from the
+    same pass over the clients, so the report reads no per-client data: each tier's summary
+    figures (a segmented product's segments added up, its clients in the segments) and how many
+    of the tier's clients got each quota (every client of the tier)."""
+
+    figures: dict[Cell, dict[str, Any]]
+    quotas: dict[Cell, dict[int, int]]
+
+
 def summarize(
     results: Sequence[ProductResult], ctx: TieredClients, skipped: Sequence[NotAllocated] = ()
 ) -> pl.DataFrame:
+    """summary.csv (see `summarize_run`)."""
+    return summarize_run(results, ctx, skipped)[0]
+
+
+def summarize_run(
+    results: Sequence[ProductResult], ctx: TieredClients, skipped: Sequence[NotAllocated] = ()
+) -> tuple[pl.DataFrame, dict[str, TierView]]:
     """Per product x [segment x] ladder x tier (groups that have clients, best first), then the
     product's own line (every client in its segments), clients outside the segments, budgets,
     locks, reserve and unallocated; last, the plans of a plan sheet that are not allocated, each
-    with its reason. Each tier and product line has the field's metrics (`metrics.py`)."""
+    with its reason. Each tier and product line has the field's metrics (`metrics.py`). With
+    it, each product's `TierView` for the report."""
     rows: list[dict[str, Any]] = []
+    views: dict[str, TierView] = {}
     for res in results:
         codes, keys, inside = _groups(res, ctx)
-        rows += _tier_rows(res, codes if inside.all() else codes[inside], keys, inside)
+        lines, h = _tier_rows(res, codes if inside.all() else codes[inside], keys, inside)
+        rows += lines
+        views[res.product] = _view(res, ctx, lines, h, inside)
         if res.in_segments is not None:
             rows.append(_outside_line(res, ~res.in_segments))
         if res.hand is not None:
@@ -62,34 +88,60 @@ def summarize(
         "max_quota": pl.Int64, "note": pl.String,
     }  # fmt: skip
     frame = pl.DataFrame(rows, schema=schema)
-    return frame if ctx.segment_column else frame.drop("segment")
+    return (frame if ctx.segment_column else frame.drop("segment")), views
+
+
+def _view(
+    res: ProductResult, ctx: TieredClients, lines: list[dict[str, Any]], h: Histogram, inside: np.ndarray
+) -> TierView:
+    """The product's `TierView`: from its summary lines and their histogram when its lines are
+    the tiers themselves; a segmented product's tiers take one more pass (segments added up)."""
+    if res.in_segments is None:
+        tiers = {(r["ladder"], r["tier"]): r for r in lines if r["line"] == "tier"}
+        return TierView(tiers, _counts(h, ctx.cells))
+    cols = res.columns if inside.all() else res.columns.filter(pl.Series(inside))
+    cells = len(ctx.cells)
+    found, _, _ = figures(res, cols, ctx.codes[inside], cells, "tier")
+    tiers = {ctx.cells[r["_cell"]]: r for r in found}
+    return TierView(tiers, _counts(histogram(ctx.codes, res.columns["quota"].to_numpy(), cells), ctx.cells))
+
+
+def _counts(h: Histogram, cells: Sequence[Cell]) -> dict[Cell, dict[int, int]]:
+    """Per (ladder, tier) with clients: how many have each quota, from a histogram by cell."""
+    out: dict[Cell, dict[int, int]] = {}
+    for line, value, count in zip(h.line.tolist(), h.value.tolist(), h.count.tolist(), strict=True):
+        out.setdefault(cells[line], {})[value] = count
+    return out
 
 
 def _tier_rows(
     res: ProductResult, codes: np.ndarray, keys: list[tuple[str, str, str]], inside: np.ndarray
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], Histogram]:
     """One line per (segment, ladder, tier) with clients, then the product's line: its clients
-    in the segments (every client without segments), with the same figures."""
+    in the segments (every client without segments), with the same figures; and the lines'
+    histogram of quotas."""
     cols = res.columns if inside.all() else res.columns.filter(pl.Series(inside))
-    rows, product = figures(res, cols, codes, len(keys), "tier")
+    rows, product, h = figures(res, cols, codes, len(keys), "tier")
     for row in rows:
         c = row.pop("_cell")
         row.update(zip(("segment", "ladder", "tier"), keys[c], strict=True))
         row["note"] = _amount_note(res, *keys[c])
     del product["_cell"]
-    return [*rows, {**product, "line": "product"}]
+    return [*rows, {**product, "line": "product"}], h
 
 
 def figures(
     res: ProductResult, cols: pl.DataFrame, codes: np.ndarray, groups: int, line: str
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], dict[str, Any], Histogram]:
     """The summary figures of each group of clients of a product (`codes`, one per row of
     `cols`: ordered, entitled, quota) that has clients, exact, with the field's metrics (`_cell`
-    is the group); and the same figures for all of them together."""
+    is the group); the same figures for all of them together; the groups' quota histogram."""
     ordered_s = cols["ordered"]
     has_orders = ordered_s.null_count() == 0
     quota = cols["quota"].to_numpy()
-    got = line_figures(codes, quota, ordered_s.fill_null(0).to_numpy() if has_orders else None, groups, whole=True)
+    h = histogram(codes, quota, groups)
+    ordered = ordered_s.fill_null(0).to_numpy() if has_orders else None
+    got = line_figures(codes, quota, ordered, groups, whole=True, h=h)
     entitled = cell_sums(codes, cols["entitled"].fill_null(0).to_numpy(), groups)
     got["entitled"] = [*entitled, sum(entitled)]
     for what in ("ordered", "entitled", "allocated"):
@@ -110,7 +162,7 @@ def figures(
                 "min_quota": got["min_quota"][c], "max_quota": got["max_quota"][c], "note": "",
             }
         )  # fmt: skip
-    return rows[:-1], rows[-1]
+    return rows[:-1], rows[-1], h
 
 
 def _amount_note(res: ProductResult, segment: str, ladder: str, tier: str) -> str:

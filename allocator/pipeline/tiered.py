@@ -34,6 +34,8 @@ class TieredClients:
     segment_column: bool = False  # some product of the run has segments: quotas show each client's
     manual: Manual = field(default_factory=Manual)  # the run's assignments and locks
     cycle: Issued | None = None  # what the cycle's approved rounds issued (rotation reads it)
+    # answers of per-client rules, by rule set: products sharing eligibility rules ask the engine once
+    memo: dict[str, object] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @classmethod
     def build(

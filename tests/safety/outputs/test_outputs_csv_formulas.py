@@ -48,6 +48,26 @@ def test_categorical_and_enum_text_is_guarded_too(tmp_path: Path) -> None:
     assert (tmp_path / "x.csv").read_text() == "tier,ladder\n'=A,'@x\nB,y\n'=A,'@x\nB,y\n"
 
 
+def test_parts_that_repeat_or_change_a_column_are_each_guarded(tmp_path: Path) -> None:
+    # write_csv_parts guards a column once when the next part repeats it, and a one-value
+    # column by its value: each shortcut must still give the bytes of the full guard
+    ids = pl.Series("id", ["a", "b", "c"])
+    parts = [
+        pl.DataFrame({"id": ids, "product": ["p"] * 3, "note": ["x", "", None]}),
+        pl.DataFrame({"id": ids, "product": ["=p"] * 3, "note": ["x", "", None]}),
+        pl.DataFrame({"id": ["a", "=b", "c"], "product": [""] * 3, "note": ["@y", "", "x"]}),
+        pl.DataFrame({"id": ["a", "=b", "c"], "product": ["q"] * 3, "note": ["@y", "", "x"]}),
+    ]
+    write_csv_parts(parts, tmp_path / "x.csv")
+    assert (tmp_path / "x.csv").read_text() == (
+        "id,product,note\n"
+        "a,p,x\nb,p,\nc,p,\n"
+        "a,'=p,x\nb,'=p,\nc,'=p,\n"
+        "a,,'@y\n'=b,,\nc,,x\n"
+        "a,q,'@y\n'=b,q,\nc,q,x\n"
+    )
+
+
 def test_hostile_client_ids_reach_tiers_and_quotas_as_text(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tiny / "clients.csv").write_text(
         "client_id,volume,order_p1\n\"=cmd|' /C calc'!A0\",150,5\n@HYPERLINK(1),10,1\n-3,60,1\n"
