@@ -8,7 +8,9 @@ CSV and keys of the JSON outputs are not labels: they stay English and stable.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from typing import Any
 
 LANGUAGES = ("en", "zh")
 
@@ -130,6 +132,15 @@ PHRASES: dict[str, str] = {
     "{product} · cycle supply {supply} · issued {issued} · remaining {remaining}{next}":
     "{product} · 周期货源 {supply} · 已投放 {issued} · 剩余 {remaining}{next}", "spread": "极差",
     "and {n} more tiers ({names}): nothing issued, nothing ordered": "另有 {n} 个档位（{names}）：无投放、无订单",
+    # alert lines (pipeline/alerts.py): said in the run's output and the report; the batch log keeps English
+    "alert: {product}, {where}: {figure} {value} is {way} {threshold}{variant}":
+    "预警：{product}，{where}：{figure} {value}，{way} {threshold}{variant}",
+    "alert: {where}: fill-rate gap {gap} between {high} ({high_rate}) and {low} ({low_rate}) is above {limit}{variant}":
+    "预警：{where}：{high}（{high_rate}）与 {low}（{low_rate}）的订单满足率差 {gap}，高于 {limit}{variant}",
+    "{product}, segment {segment}": "{product}，区域 {segment}", "tier {tier}": "档位 {tier}",
+    "ladder {ladder}, tier {tier}": "档位序列 {ladder}，档位 {tier}", "segment {segment}, tier {tier}":
+    "区域 {segment}，档位 {tier}", "segment {segment}, ladder {ladder}, tier {tier}": "区域 {segment}，档位序列 {ladder}，档位 {tier}",
+    " (variant {variant})": "（方案 {variant}）",
     # the report: head and contents
     "{name} · allocation report": "{name} · 货源投放报告", "Allocation report": "货源投放报告",
     "period": "周期", "seed": "随机种子", "{n} clients": "客户 {n} 户", "ladders": "档位序列", "products": "品规",
@@ -200,6 +211,118 @@ PHRASES: dict[str, str] = {
     "allocator {version} · scenario": "allocator {version} · 方案文件",
 }  # fmt: skip
 
+
+# The notes of summary.csv (pipeline/summaries.py, allocation.py, amounts.py, segments.py): English
+# template -> Chinese. summary.csv keeps the English (programs read it); note_text() says a note in
+# Chinese where people read it. A note is one or more of these, joined by "; ".
+NOTES: dict[str, str] = {
+    "held for {owner}": "为 {owner} 预留", "supply {supply}, available {available}": "货源 {supply}，可投放 {available}",
+    "amount {amount}": "每户 {amount} 条", "not in the chosen segments: quota 0": "不在选定区域内：投放量 0",
+    "min_per_client {n} not applied: {needed} needed, {available} available":
+    "未执行 min_per_client {n}：需要 {needed}，可投放 {available}",
+    "pool {pool}, ladder {ladder}: spread {spread} between segments (proven smallest)":
+    "投放池 {pool}，档位序列 {ladder}：区域间差距 {spread}（已证明最小）",
+    "pool {pool}, ladder {ladder}: spread {spread} between segments (the smallest found, not proven)":
+    "投放池 {pool}，档位序列 {ladder}：区域间差距 {spread}（找到的最小值，未证明）",
+    "pool {pool}, ladder {ladder}: spread {spread} between segments (proven smallest; the tie-break among such "
+    "plans is not proven)": "投放池 {pool}，档位序列 {ladder}：区域间差距 {spread}（已证明最小；同类方案间的取舍未证明）",
+    "pool {pool}, ladder {ladder}: spread {spread} between segments (the smallest found, not proven; the tie-break "
+    "among such plans is not proven)": "投放池 {pool}，档位序列 {ladder}：区域间差距 {spread}（找到的最小值，未证明；同类方案间的取舍未证明）",
+    "no client is in a segment: the {supply} units are left": "没有客户在区域内：{supply} 条未分配",
+    "pool {pool}: no client, its {supply} units are left": "投放池 {pool}：没有客户，其 {supply} 条未分配",
+    "{owner}: budget {units}, assigned {assigned} to 1 client, {left} released to the policy":
+    "{owner}：额度 {units}，已分配 {assigned} 给 1 户，{left} 退回按规则投放",
+    "{owner}: budget {units}, assigned {assigned} to {clients} clients, {left} released to the policy":
+    "{owner}：额度 {units}，已分配 {assigned} 给 {clients} 户，{left} 退回按规则投放",
+    "{owner}: budget {units}, assigned {assigned} to 1 client, {left} kept": "{owner}：额度 {units}，已分配 {assigned} 给 1 户，{left} 保留",
+    "{owner}: budget {units}, assigned {assigned} to {clients} clients, {left} kept":
+    "{owner}：额度 {units}，已分配 {assigned} 给 {clients} 户，{left} 保留",
+    "1 quota locked, 1 unit (counted in the tier lines)": "锁定 1 户，1 条（已计入档位行）",
+    "1 quota locked, {units} units (counted in the tier lines)": "锁定 1 户，{units} 条（已计入档位行）",
+    "{quotas} quotas locked, 1 unit (counted in the tier lines)": "锁定 {quotas} 户，1 条（已计入档位行）",
+    "{quotas} quotas locked, {units} units (counted in the tier lines)": "锁定 {quotas} 户，{units} 条（已计入档位行）",
+    "reserve {reserve}, assigned {assigned}": "预留 {reserve}，已分配 {assigned}",
+    "reserve {reserve}, assigned {assigned}, released {released} to the policy":
+    "预留 {reserve}，已分配 {assigned}，{released} 退回按规则投放",
+    "reserve {reserve}, assigned {assigned}, kept {kept} ({owners})": "预留 {reserve}，已分配 {assigned}，保留 {kept}（{owners}）",
+    "reserve {reserve}, assigned {assigned}, released {released} to the policy, kept {kept} ({owners})":
+    "预留 {reserve}，已分配 {assigned}，{released} 退回按规则投放，保留 {kept}（{owners}）",
+    "not allocated: {reason} (row {row}, {name}, {method})": "未投放：{reason}（第 {row} 行，{name}，{method}）",
+    "method {method} is not in plans.methods": "投放方法 {method} 不在 plans.methods 中",
+    "tag {tag} is not in plans.tags": "标签 {tag} 不在 plans.tags 中",
+    "remark {remark} is not in plans.remarks (a remark may change amounts)": "备注 {remark} 不在 plans.remarks 中（备注可能改变投放量）",
+}  # fmt: skip
+_COUNTS = frozenset({"supply", "available", "amount", "n", "needed", "spread", "units", "assigned", "left", "clients",
+                     "quotas", "reserve", "released", "kept", "row"})  # fmt: skip
+_FIELD = re.compile(r"\{(\w+)\}")
+
+
+def _note_pattern(template: str) -> re.Pattern[str]:
+    """A note template as a regex matched from a position: counts as numbers, other fields as any
+    text, the whole ending at "; " (the next note) or at the end."""
+    parts, at = [], 0
+    for m in _FIELD.finditer(template):
+        kind = r"-?\d+" if m.group(1) in _COUNTS else ".+?"
+        parts += [re.escape(template[at : m.start()]), f"(?P<{m.group(1)}>{kind})"]
+        at = m.end()
+    return re.compile("".join([*parts, re.escape(template[at:])]) + "(?=; |$)")
+
+
+# the template with the most words of its own first: "reserve 5, assigned 3, kept 2 (li 2)" is one note
+_NOTES = [(_note_pattern(en), zh) for en, zh in sorted(NOTES.items(), key=lambda kv: -len(_FIELD.sub("", kv[0])))]
+
+
+def note_text(note: str, lang: str) -> str:
+    """A note of summary.csv in `lang`: each of its "; "-joined notes as the catalogue says (ids,
+    names and numbers carried over), a note the catalogue does not know as it is; unchanged in en."""
+    if lang == "en" or not note:
+        return note
+    said, at = [], 0
+    while at < len(note):
+        for pattern, zh in _NOTES:
+            found = pattern.match(note, at)
+            if found:
+                fields = {k: note_text(v, lang) if k == "reason" else v for k, v in found.groupdict().items()}
+                said.append(zh.format(**fields))
+                at = found.end() + 2
+                break
+        else:
+            end = note.find("; ", at)
+            end = len(note) if end < 0 else end
+            said.append(note[at:end])
+            at = end + 2
+    return "；".join(said)
+
+
+class Said(str):
+    """A phrase of PHRASES with its fields filled: a str of its English text (what English output
+    and the batch log show), which can also be said in another language (`in_lang`). A field may
+    be a Said itself, said in the same language; other fields are carried over as they are."""
+
+    template: str
+    fields: dict[str, Any]
+
+    def __new__(cls, template: str, **fields: Any) -> Said:
+        said = super().__new__(cls, phrase(template, "en", **fields))
+        said.template, said.fields = template, fields
+        return said
+
+    def in_lang(self, lang: str) -> str:
+        """The phrase in `lang`, its Said fields in `lang` too."""
+        shown = {k: v.in_lang(lang) if isinstance(v, Said) else v for k, v in self.fields.items()}
+        return phrase(self.template, lang, **shown)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_said, (self.template, self.fields))
+
+
+def _said(template: str, fields: dict[str, Any]) -> Said:
+    return Said(template, **fields)
+
+
+def said_in(text: str, lang: str) -> str:
+    """`text` in `lang` when it is a Said (an alert line, say), else as it is."""
+    return text.in_lang(lang) if isinstance(text, Said) else text
 
 def phrase(text: str, lang: str = "en", **fields: object) -> str:
     """`text` (an English phrase of PHRASES) in `lang`, its {fields} filled; a phrase missing from

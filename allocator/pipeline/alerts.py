@@ -9,6 +9,9 @@ Lines where no client may receive anything by the rules, whatever the supply (th
 outside the window or its per_client entitlement or weight is 0; every client of it is excluded,
 ordered nothing or has max_per_client 0) raise no alert: their 0 is what the rules ask for, not a
 shortage. A product without orders has no fill rates, so the alerts on them are skipped for it.
+
+Each alert line is a `Said` (allocator/labels.py): a str of its English text, which the batch log
+writes as it is, and which the run's output and the report can say in Chinese (`alert_text`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import polars as pl
 from allocator.inputs.alert_rules import ALERTS, Alerts, merged
 from allocator.inputs.product_rules import AllocationRules, ProductRules
 from allocator.inputs.product_terms import ProductTerms
+from allocator.labels import Said, said_in
 from allocator.pipeline.allocation import ProductResult
 
 Line = tuple[str, str, str]  # segment ('' without segments), ladder, tier
@@ -94,12 +98,27 @@ def shown(value: float, column: str = "") -> str:
     return f"{value * 100:.2f}".rstrip("0").rstrip(".") + "%"
 
 
-def _where(row: dict[str, Any], several_ladders: bool) -> str:
+def alert_text(alert: str, lang: str) -> str:
+    """An alert line of RunResult.alerts in `lang` (a line made elsewhere: as it is)."""
+    return said_in(alert, lang)
+
+
+def _where(row: dict[str, Any], several_ladders: bool) -> Said:
+    """Which line of the summary: every tier of the product, or its segment, ladder and tier."""
     if row["line"] == "product":
-        return "all tiers"
-    parts = [f"segment {row['segment']}"] if row.get("segment") else []
-    parts += [f"ladder {row['ladder']}"] if several_ladders else []
-    return ", ".join([*parts, f"tier {row['tier']}"])
+        return Said("all tiers")
+    segment, tier = row.get("segment"), row["tier"]
+    if segment and several_ladders:
+        return Said("segment {segment}, ladder {ladder}, tier {tier}", segment=segment, ladder=row["ladder"], tier=tier)
+    if segment:
+        return Said("segment {segment}, tier {tier}", segment=segment, tier=tier)
+    if several_ladders:
+        return Said("ladder {ladder}, tier {tier}", ladder=row["ladder"], tier=tier)
+    return Said("tier {tier}", tier=tier)
+
+
+def _variant(variant: str | None) -> Said | str:
+    return Said(" (variant {variant})", variant=variant) if variant is not None else ""
 
 
 def _key(row: dict[str, Any]) -> Line:
@@ -110,24 +129,27 @@ def _crossed(value: float | None, threshold: float, way: str) -> bool:
     return value is not None and (value < threshold if way == "below" else value > threshold)
 
 
-def _gaps(product: str, rows: list[dict[str, Any]], limit: float, several_ladders: bool) -> list[str]:
+def _gaps(
+    product: str, rows: list[dict[str, Any]], limit: float, several_ladders: bool, variant: str | None
+) -> list[str]:
     """Per segment of the product, its largest fill-rate difference between two tiers, if above `limit`."""
     by_segment: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         if r["line"] == "tier" and r["fill_rate"] is not None:
             by_segment.setdefault(r.get("segment") or "", []).append(r)
-    out = []
+    out: list[str] = []
     for segment, tiers in by_segment.items():
         high = max(tiers, key=lambda r: r["fill_rate"])
         low = min(tiers, key=lambda r: r["fill_rate"])
         gap = round(high["fill_rate"] - low["fill_rate"], 4)
         if gap > limit:
-            where = f"{product}, segment {segment}" if segment else product
+            where = Said("{product}, segment {segment}", product=product, segment=segment) if segment else product
             hi, lo = (_where({**r, "segment": ""}, several_ladders) for r in (high, low))
-            out.append(
-                f"alert: {where}: fill-rate gap {shown(gap)} between {hi} ({shown(high['fill_rate'])}) "
-                f"and {lo} ({shown(low['fill_rate'])}) is above {shown(limit)}"
-            )
+            out.append(Said(
+                "alert: {where}: fill-rate gap {gap} between {high} ({high_rate}) and {low} ({low_rate}) is above "
+                "{limit}{variant}", where=where, gap=shown(gap), high=hi, high_rate=shown(high["fill_rate"]), low=lo,
+                low_rate=shown(low["fill_rate"]), limit=shown(limit), variant=_variant(variant),
+            ))  # fmt: skip
     return out
 
 
@@ -153,9 +175,12 @@ def alerts_of(
             for name, threshold in limit.items():
                 column, way = ALERTS[name]
                 if column in LABELS and _crossed(row[column], threshold, way):
-                    value = f"{LABELS[column]} {shown(row[column], column)} is {way} {shown(threshold, column)}"
-                    out.append(f"alert: {product}, {_where(row, several_ladders)}: {value}")
+                    out.append(Said(
+                        "alert: {product}, {where}: {figure} {value} is {way} {threshold}{variant}",
+                        product=product, where=_where(row, several_ladders), figure=Said(LABELS[column]),
+                        value=shown(row[column], column), way=Said(way), threshold=shown(threshold, column),
+                        variant=_variant(variant),
+                    ))  # fmt: skip
         if "fill_rate_gap_above" in limit:
-            out += _gaps(product, mine, limit["fill_rate_gap_above"], several_ladders)
-    suffix = f" (variant {variant})" if variant is not None else ""
-    return [line + suffix for line in out]
+            out += _gaps(product, mine, limit["fill_rate_gap_above"], several_ladders, variant)
+    return out
