@@ -106,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--wait", type=_seconds, default=0.0, metavar="SECONDS", help="wait this long for another run's lock"
     )
     _given_arguments(r)
+    _executor_arguments(r)
     _lang_argument(r)
     _batch_parser(sub)
     _review_parsers(sub)
@@ -165,6 +166,7 @@ def _batch_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
     )  # fmt: skip
     b.add_argument("--reason", default=None, metavar="TEXT", help="why the run is superseded (with --supersede)")
     _given_arguments(b)
+    _executor_arguments(b)
     _lang_argument(b)
 
 
@@ -173,6 +175,30 @@ def _given_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--assignments", type=Path, default=None, metavar="FILE", help="managers' assignments (CSV or xlsx)")
     p.add_argument("--locks", type=Path, default=None, metavar="FILE", help="locked quotas (CSV or xlsx)")
     p.add_argument("--round", dest="round_name", default=None, metavar="ROUND", help="the cycle's round to issue")
+
+
+def _workers(text: str) -> int:
+    """--workers: how many worker processes a LocalCluster starts, 1 to 256."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 3 or not 1 <= int(text) <= 256:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of workers from 1 to 256")
+    return int(text)
+
+
+def _executor_arguments(p: argparse.ArgumentParser) -> None:
+    """--executor, --workers, --scheduler: where a partitioned scenario's partitions run."""
+    p.add_argument(
+        "--executor", choices=("local", "dask"), default="local",
+        help="a partitioned scenario's partitions: local (one after another, in this process) or dask",
+    )  # fmt: skip
+    p.add_argument(
+        "--workers", type=_workers, default=None, metavar="N", help="dask: start a local cluster of N workers"
+    )
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="dask: the scheduler of a running cluster (tcp://host:8786)",
+    )
 
 
 def _lang_argument(p: argparse.ArgumentParser) -> None:
@@ -243,6 +269,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "batch" and (args.supersede is None) != (args.reason is None):
         parser.error("batch: --supersede RUN and --reason TEXT go together: give both or neither")
+    if args.command in ("run", "batch"):
+        _check_executor(parser, args)
     status = STATUS.get(args.command, "nothing was written")
     report = _batch_interrupted if args.command == "batch" else None
     with interrupts.handled(report, status, keep=argv is None):  # argv None: this process's command line
@@ -278,6 +306,17 @@ def _dispatch(args: argparse.Namespace) -> int:
         return EXIT_BUG
 
 
+def _check_executor(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """--workers and --scheduler go with --executor dask, and not with each other."""
+    if args.executor != "dask" and (args.workers is not None or args.scheduler is not None):
+        parser.error(f"{args.command}: --workers and --scheduler go with --executor dask")
+    if args.workers is not None and args.scheduler is not None:
+        parser.error(f"{args.command}: give --workers (a local cluster) or --scheduler (a running one), not both")
+    from allocator.commands.partitioned import Executor, use_executor
+
+    use_executor(Executor(args.executor, args.workers, args.scheduler))
+
+
 def _error_lang(args: argparse.Namespace) -> str | None:
     """The language of a user error: --lang, else the scenario's `lang` (when its file can be read)."""
     scenario = getattr(args, "scenario", None)
@@ -303,7 +342,14 @@ def _command(args: argparse.Namespace) -> int:
         from allocator.commands.batch import batch
 
         return batch(
-            args.scenario, args.out, args.ledger, args.wait, args.engine, args.supersede, args.reason, _given(args),
+            args.scenario,
+            args.out,
+            args.ledger,
+            args.wait,
+            args.engine,
+            args.supersede,
+            args.reason,
+            _given(args),
             args.lang,
         )
     if args.command in ("approve", "publish", "runs", "history"):

@@ -13,16 +13,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 from allocator import __version__
+from allocator.commands.partitioned import execute_partitioned
 from allocator.inputs.rule_files import display_path
 from allocator.inputs.scenarios import NOTHING_GIVEN, Given, Scenario, load_scenario
 from allocator.outputs import interrupts
 from allocator.outputs.atomic import clean_leftovers
-from allocator.outputs.folders import guard_output_folder
 from allocator.outputs.joblog import Log
 from allocator.outputs.ledger import Act, Ledger, RunInfo, check_ledger_file
 from allocator.outputs.ledger_acts import Supersede, basis_of, check_batch, os_user
 from allocator.outputs.ledger_cycle import cycle_issued
 from allocator.outputs.lock import run_lock
+from allocator.outputs.partition_folder import guard_run_folder
 from allocator.outputs.run_folder import check_variant_folders, write_outputs
 from allocator.pipeline.run import PreviousTiers, RunResult, run
 from allocator.pipeline.tiering import Mode
@@ -70,7 +71,7 @@ def execute(
     say = progress or (lambda _: None)
     shown = display_path(ledger) if ledger else None
     log("start", scenario=display_path(scenario), out=display_path(out), ledger=shown, version=__version__)
-    guard_output_folder(out, _inputs(scenario, loaded), ledger)
+    guard_run_folder(out, _inputs(scenario, loaded), ledger)
     if ledger is not None:
         check_ledger_file(ledger)
         check_batch(ledger, out)  # an approved run's folder, before the lock is even taken
@@ -81,8 +82,10 @@ def execute(
         if loaded is None:
             loaded = load_scenario(scenario, progress=progress, **given._asdict())
         load_seconds = time.perf_counter() - t0
-        guard_output_folder(out, _inputs(scenario, loaded, given), ledger)  # now that the rule files are known
+        guard_run_folder(out, _inputs(scenario, loaded, given), ledger)  # now that the rule files are known
         check_variant_folders(loaded)
+        if loaded.spec.partition is not None:  # one run per partition, on --executor
+            return execute_partitioned(scenario, out, loaded, mode, given, say, log, ledger)
         if ledger is None:
             result = _timed(run(loaded, mode, progress=progress), load_seconds)
             _log_result(log, result)
