@@ -7,7 +7,7 @@ engine, no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 
 import numpy as np
@@ -16,6 +16,8 @@ import numpy.typing as npt
 from allocator.apportionment.methods import Group, apportion_groups
 from allocator.apportionment.tiebreak import U64
 
+KeyFn = Callable[[npt.NDArray[np.intp]], U64]  # rows -> their tie-break keys
+
 
 def apportion_arrays(
     codes: npt.NDArray[np.int64],
@@ -23,7 +25,7 @@ def apportion_arrays(
     claim: npt.NDArray[np.int64],
     bounded: npt.NDArray[np.bool_],
     floor: npt.NDArray[np.int64],
-    keys: U64,
+    keys: U64 | KeyFn,
     total: int,
     method: str,
     ranks: npt.NDArray[np.int64] | None = None,
@@ -34,12 +36,14 @@ def apportion_arrays(
     Clients with equal (cell, claim, bounded, floor) are interchangeable: apportion the groups,
     then give the units left for exactly tied clients to the best `ranks` (tier position on its
     ladder) first, then to the lowest keys, then to the first in row order (client id order).
+    `keys` is every client's key, or a function giving the keys of some rows (only the tied
+    clients' keys are then worked out).
     """
     if codes.size == 0:
         return np.zeros(0, dtype=np.int64)
     if ranks is None:
         ranks = np.zeros(len(codes), dtype=np.int64)
-    uniq, inverse, counts = unique_rows(codes, claim, bounded.astype(np.int64), floor)
+    uniq, inverse, counts = unique_rows(codes, claim, bounded.view(np.int8), floor)
     groups = [
         Group(Fraction(cl) if weights is None else weights[c], k, cl if b else None, fl)
         for (c, cl, b, fl), k in zip(uniq, counts.tolist(), strict=True)
@@ -53,13 +57,18 @@ def apportion_arrays(
         partial = tied[inverse[candidates]] < counts[inverse[candidates]]
         if partial.any():
             # Only `tied` members of such a group are in the tie: the group's lowest keys.
-            order = np.lexsort((keys[candidates], inverse[candidates]))
+            order = np.lexsort((_keys(keys, candidates), inverse[candidates]))
             ranked, group = candidates[order], inverse[candidates[order]]
             starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
             rank = np.arange(len(ranked)) - np.repeat(starts, np.diff(np.r_[starts, len(ranked)]))
             candidates = np.sort(ranked[rank < tied[group]])
-        quota[_winners(candidates, ranks[candidates], keys[candidates], extra)] += 1
+        quota[_winners(candidates, ranks[candidates], _keys(keys, candidates), extra)] += 1
     return quota
+
+
+def _keys(keys: U64 | KeyFn, rows: npt.NDArray[np.intp]) -> U64:
+    """The tie-break keys of `rows`: only these are worked out when `keys` is a function."""
+    return keys(rows) if callable(keys) else keys[rows]
 
 
 def _winners(rows: npt.NDArray[np.intp], ranks: npt.NDArray[np.int64], keys: U64, k: int) -> npt.NDArray[np.intp]:
@@ -93,11 +102,18 @@ def unique_rows(
     sorts far faster than `np.unique(axis=0)`; wider values (orders near int64's top) take the
     general path.
     """
-    widths = [max(int(c.max()).bit_length(), 1) if c.size else 1 for c in columns]
-    if sum(widths) <= 62:
+    if not columns[0].size:
+        return [], np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+    lows = [int(c.min()) for c in columns]
+    highs = [int(c.max()) for c in columns]
+    varying = [i for i, (lo, hi) in enumerate(zip(lows, highs, strict=True)) if lo != hi]
+    widths = {i: max(highs[i].bit_length(), 1) for i in varying}
+    if sum(widths.values()) <= 62:
+        # only the columns that vary are packed (a constant one is the same in every row)
         packed = np.zeros(len(columns[0]), dtype=np.int64)
-        for c, w in zip(columns, widths, strict=True):
-            packed = (packed << np.int64(w)) | c
+        for i in varying:
+            np.left_shift(packed, widths[i], out=packed)
+            np.bitwise_or(packed, columns[i], out=packed, casting="unsafe")
         if int(packed.max(initial=0)) < max(4 * len(packed), 1 << 16):
             # a dense count beats sorting when the packed values span a small range
             dense = np.bincount(packed)
@@ -109,11 +125,11 @@ def unique_rows(
             uniq, inverse, counts = np.unique(packed, return_inverse=True, return_counts=True)
         rows = []
         for value in uniq.tolist():
-            row = []
-            for w in reversed(widths):
-                row.append(value & ((1 << w) - 1))
-                value >>= w
-            rows.append(tuple(reversed(row)))
+            row = list(lows)
+            for i in reversed(varying):
+                row[i] = value & ((1 << widths[i]) - 1)
+                value >>= widths[i]
+            rows.append(tuple(row))
         return rows, inverse.reshape(-1), counts
     stacked = np.stack(columns, axis=1)
     u, inverse, counts = np.unique(stacked, axis=0, return_inverse=True, return_counts=True)

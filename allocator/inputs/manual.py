@@ -12,8 +12,9 @@ allocates (`pipeline/manual_checks.py`), again all at once.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
 
@@ -78,12 +79,17 @@ class Manual:
         return any(a.product == product for a in self.assignments) or any(lk.product == product for lk in self.locks)
 
 
-@dataclass(frozen=True)
 class Known:
-    """What names may be used: each product's owners, and every client id of the snapshot."""
+    """What names may be used: each product's owners, and every client id of the snapshot (as a
+    set only when an assignment or a lock asks: a million ids take a while to hash)."""
 
-    owners: Mapping[str, frozenset[str]]  # product -> its owners (in the base or any variant)
-    clients: frozenset[str]
+    def __init__(self, owners: Mapping[str, frozenset[str]], clients: Callable[[], Iterable[str]]) -> None:
+        self.owners = owners  # product -> its owners (in the base or any variant)
+        self._clients = clients
+
+    @cached_property
+    def clients(self) -> frozenset[str]:
+        return frozenset(self._clients())
 
 
 @dataclass

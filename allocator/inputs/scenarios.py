@@ -184,7 +184,7 @@ def _known(variants: Mapping[str, Mapping[str, ProductTerms]], clients: Snapshot
     for terms in variants.values():
         for pid, t in terms.items():
             owners.setdefault(pid, set()).update(owners_of(t.reserve_spec))
-    return Known({pid: frozenset(o) for pid, o in owners.items()}, frozenset(clients.clients[ID].to_list()))
+    return Known({pid: frozenset(o) for pid, o in owners.items()}, lambda: clients.clients[ID].to_list())
 
 
 def snapshot_spec(spec: ScenarioFile) -> SnapshotSpec:

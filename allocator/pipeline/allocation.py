@@ -23,12 +23,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import partial
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from allocator.apportionment.arrays import apportion_arrays
+from allocator.apportionment.arrays import KeyFn, apportion_arrays
 from allocator.apportionment.tiebreak import U64, product_keys
 from allocator.errors import AllocatorError
 from allocator.inputs.models import Product
@@ -155,9 +156,12 @@ def allocate_product(product: ProductRules, terms: ProductTerms, ctx: TieredClie
     _check_int64(product, terms)
     n = ctx.tiers.height
     caps = caps_of(product, ctx)
-    keys = product_keys(ctx.hashes, ctx.seed, ctx.period, spec.id)
+    keys: U64 | KeyFn
     if spec.rotation and ctx.cycle is not None:
-        keys = rotation_keys(keys, *ctx.cycle.so_far(spec.id, ctx.tiers["client_id"]))
+        every = product_keys(ctx.hashes, ctx.seed, ctx.period, spec.id)
+        keys = rotation_keys(every, *ctx.cycle.so_far(spec.id, ctx.tiers["client_id"]))
+    else:  # only the keys of tied clients are ever read: work out those alone
+        keys = partial(_keys_of, ctx.hashes, ctx.seed, ctx.period, spec.id)
     reserve = reserve_of(terms)
     people = _people(product, terms, ctx, caps, reserve)
     available = terms.supply - reserve + (people.released_early if people else 0)
@@ -229,6 +233,11 @@ def allocate_product(product: ProductRules, terms: ProductTerms, ctx: TieredClie
         columns, ctx.tiers, amounts, tuple(notes), segment, by_segment,
         plan.chosen if plan is not None else None, hand,
     )  # fmt: skip
+
+
+def _keys_of(hashes: U64, seed: int, period: str, product: str, rows: npt.NDArray[np.intp]) -> U64:
+    """The tie-break keys of some clients (rows) for one product."""
+    return product_keys(hashes[rows], seed, period, product)
 
 
 @dataclass(frozen=True)
@@ -309,7 +318,7 @@ def _divided(
     terms: ProductTerms,
     ctx: TieredClients,
     caps: Caps,
-    keys: U64,
+    keys: U64 | KeyFn,
     available: int,
     notes: list[str],
     factor: npt.NDArray[np.int64],
@@ -350,7 +359,7 @@ def _priority(
     product: ProductRules,
     cap: npt.NDArray[np.int64],
     capped: npt.NDArray[np.bool_],
-    keys: U64,
+    keys: U64 | KeyFn,
     total: int,
     method: str,
 ) -> npt.NDArray[np.int64]:
@@ -364,11 +373,18 @@ def _priority(
         members = np.flatnonzero(ranks == rank)
         floor = np.zeros(len(members), dtype=np.int64)
         part = apportion_arrays(
-            ctx.codes[members], ones, cap[members], capped[members], floor, keys[members], left, method
+            ctx.codes[members], ones, cap[members], capped[members], floor, _some(keys, members), left, method
         )
         quota[members] = part
         left -= sum(part.tolist())
     return quota
+
+
+def _some(keys: U64 | KeyFn, members: npt.NDArray[np.intp]) -> U64 | KeyFn:
+    """The keys of `members`, as `keys` gives them: an array, or a function of their rows."""
+    if callable(keys):
+        return lambda rows: keys(members[rows])
+    return keys[members]
 
 
 def allocate(rules: AllocationRules, ctx: TieredClients, terms: Mapping[str, ProductTerms]) -> list[ProductResult]:
