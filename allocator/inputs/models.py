@@ -276,9 +276,11 @@ class SnapshotSpec(Strict):
 
 
 class Outputs(Strict):
-    """What a run writes besides its CSVs: a workbook, a BOM before each CSV, snapshot columns kept."""
+    """What a run writes: tiers and quotas as CSV (default) or Parquet, a workbook, CSV BOMs, kept columns."""
 
-    format: Literal["csv"] = "csv"
+    format: Literal["csv", "parquet"] = Field(
+        default="csv", description="tiers and quotas as .csv, or as .parquet (columnar, for millions of clients)"
+    )
     xlsx: bool = Field(default=False, description="Write workbook.xlsx beside the CSVs (slow for a million shops)")
     csv_bom: bool = Field(default=False, description="Start every CSV with a UTF-8 BOM, for Excel to read it as UTF-8")
     keep_columns: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(

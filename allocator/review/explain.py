@@ -25,7 +25,8 @@ from allocator.pipeline.allocation import ProductResult
 from allocator.pipeline.run import RunResult, VariantResult
 from allocator.pipeline.segments import OUTSIDE as NOT_IN_SEGMENTS
 from allocator.pipeline.segments import plan_segments
-from allocator.review.explain_hand import hand_of, locked_units, rules_only, with_hand
+from allocator.review.explain_hand import hand_of, locked_units, rules_only
+from allocator.review.explain_sentence import sentence, with_hand
 
 Json = dict[str, Any]
 
@@ -271,7 +272,7 @@ def _product(p: ProductRules, result: RunResult, variant: VariantResult, row: Js
     if p.multipliers:
         out.update(multipliers=multipliers, factor=factor)
     out["divisor"] = _divisor(p, res, terms.entitlement, out)
-    out["explanation"] = with_hand(_sentence(out), out, hand)
+    out["explanation"] = with_hand(sentence(out), out, hand)
     out.update(source=q["source"], assignments=hand["assignments"], lock=hand["lock"], quota=q["quota"])
     return out
 
@@ -337,52 +338,3 @@ def _divisor(p: ProductRules, res: ProductResult, ent: dict[str, dict[str, int]]
     x = me["entitlement"] / ((low + high) / 2)
     tie = (x - s).denominator == 1  # on a signpost: rounding either way fits, the tie-break key chose
     return {"low": str(low), "high": str(high), "x": float(x), "rounded": max(0, math.ceil(x - s)), "tie": tie}
-
-
-def _sentence(d: Json) -> str:
-    q, claim = d["quota"], d["claim"]
-    if d["excluded_by"] == NOT_IN_SEGMENTS:
-        return f"its segment {d.get('segment') or '(none: a value is empty)'} is not one the product goes to → quota 0"
-    if d["excluded_by"]:
-        return f"excluded by {d['excluded_by']} → quota 0"
-    if not d["in_window"]:
-        return "tier outside the product's window → quota 0"
-    if claim == 0:
-        why = "its tier's entitlement is 0" if d["entitlement"] == 0 or d["weight"] == "0" else f"its cap is {d['cap']}"
-        return f"nothing to claim ({why}) → quota {q}"
-    got = f"quota {q}" + (f" of the claim {claim} ({q / claim:.1%})" if claim else "")
-    if d["policy"] == "tier_amounts":
-        where = f" of segment {d['segment']}" if d.get("segment") else ""
-        times = f", times {d['factor']} (multiplier)" if d.get("factor", 1) != 1 else ""
-        return f"one amount for every client of the tier{where}: {d['tier_amount']}{times}, capped at {d['cap']} → {got}"
-    if d["claimed"] is not None and d["claimed"] <= d["available"]:
-        return f"supply covers every claim ({d['claimed']} claimed, {d['available']} available) → {got}"
-    claimed = d["claimed"] if d["claimed"] is not None else "uncapped claims"
-    short = f"supply short ({d['available']} available for {claimed} claimed)"
-    if d["policy"] == "priority":
-        return f"{short}: tiers served best first, equal shares within a tier, rounded by {d['rounding']} → {got}"
-    if d["policy"] == "weighted":
-        return f"{short}: shared in proportion to the tier weight {d['weight']}, rounded by {d['rounding']} → {got}"
-    div = d["divisor"]
-    how = f"{short}: every tier entitlement is divided by one common divisor λ and rounded by {d['rounding']}"
-    if div is None:
-        return f"{how} → {got}"
-    low, high = Fraction(div["low"]), Fraction(div["high"])
-    if low == high:
-        lam = f"λ = {float(low):.6g}, the only divisor that gives every quota of this product"
-    else:
-        lam = f"any λ from {float(low):.6g} to {float(high):.6g} gives every quota of this product"
-    if div["tie"]:
-        k = div["rounded"]
-        step = f"{d['entitlement']} / λ = {div['x']:.6g} lies on the boundary between {k} and {k + 1}, a tie"
-        step += " decided by the seeded tie-break key"
-    else:
-        step = f"{d['entitlement']} / λ ≈ {div['x']:.4g} rounds to {div['rounded']}"
-        if claim is not None and div["rounded"] > claim:
-            step += f", more than the claim {claim}"
-        elif div["rounded"] < q:
-            step += f", raised to the floor (min_per_client {d['min_per_client']})"
-    return f"{how} ({lam}): {step} → {got}"
-
-
-# ----------------------------------------------------------------------------- text

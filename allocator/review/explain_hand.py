@@ -1,6 +1,6 @@
 """The hand-set part of one client's quota, for `explain`: its assignments (owner, units,
 reason, where) and its lock (quota, by, reason, where); and the quotas as the policy alone gave
-them, which the explanation of the policy's part works from."""
+them, which the explanation of the policy's part works from (the sentence: explain_sentence.py)."""
 
 from __future__ import annotations
 
@@ -46,15 +46,3 @@ def rules_only(quotas: pl.DataFrame) -> pl.DataFrame:
 def locked_units(quotas: pl.DataFrame) -> int:
     """Units held by locks (they count against the supply the policy shares)."""
     return int(quotas.filter(pl.col("source") == LOCK)["quota"].sum())
-
-
-def with_hand(sentence: str, d: Json, hand: Json) -> str:
-    """The explanation of the policy's part, with what people set by hand."""
-    lock = hand["lock"]
-    if lock is not None:
-        return f"locked at {lock['quota']} by {lock['by']} ({lock['reason']}; {lock['at']}) → quota {lock['quota']}"
-    if not hand["assignments"]:
-        return sentence
-    given = "; ".join(f"{a['units']} assigned by {a['owner']} ({a['reason']}; {a['at']})" for a in hand["assignments"])
-    total = d["quota"] + sum(a["units"] for a in hand["assignments"])
-    return f"{sentence}; plus {given} → quota {total}"
