@@ -19,13 +19,9 @@ from allocator.errors import OutputError
 from allocator.inputs.rule_files import display_path
 
 MAX_NAME_BYTES = 200  # NAME_MAX is 255; `.NAME.tmp-old-PID` and `.NAME.lock` need the rest
-RUN_FILES = frozenset(
-    {"tiers.csv", "quotas.csv", "summary.csv", "tier_amounts.csv", "comparison.csv", "manifest.json",
-     "report.html", "timings.json", "workbook.xlsx"}
-)  # fmt: skip
-VARIANT_FILES = frozenset(
-    {"tiers.csv", "quotas.csv", "summary.csv", "tier_amounts.csv", "manifest.json", "workbook.xlsx"}
-)
+TABLE_FILES = frozenset({"tiers.csv", "quotas.csv", "tiers.parquet", "quotas.parquet"})  # outputs: {format: ...}
+VARIANT_FILES = TABLE_FILES | {"summary.csv", "tier_amounts.csv", "manifest.json", "workbook.xlsx"}
+RUN_FILES = VARIANT_FILES | {"comparison.csv", "report.html", "timings.json"}
 HINT = "give --out a new or empty folder, or one that allocator wrote"
 
 

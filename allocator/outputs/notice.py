@@ -2,7 +2,7 @@
 
 `publish` reads the run's output folder, and only after checking it: every output file against
 the sha256 its manifest gives, the manifest against the sha256 the ledger recorded, and the
-manifest's inputs against the ledger's row. From quotas.csv it counts, per product, segment and
+manifest's inputs against the ledger's row. From quotas.csv (or quotas.parquet) it counts, per product, segment and
 tier, the shops and what they got: one number when every shop got the same, else the range.
 
 notice.html is one self-contained page (inline CSS with a print layout, no scripts, nothing
@@ -31,7 +31,8 @@ from allocator.inputs.rule_files import display_path
 from allocator.labels import LABELS, label
 from allocator.outputs.atomic import write_atomically
 from allocator.outputs.ledger_schema import RunRow
-from allocator.outputs.tables import FORMULA_START, sha256_file, write_csv, write_json
+from allocator.outputs.run_files import scan_text
+from allocator.outputs.tables import sha256_file, write_csv, write_json
 from allocator.pipeline.segments import OUTSIDE
 
 MANIFEST_LIMIT = 64 << 20  # bytes: a manifest of 10,000 plans is a few MB
@@ -137,11 +138,9 @@ def _file_problem(path: Path, recorded: object) -> list[str]:
     return [] if digest == recorded else [f"{shown}: sha256 {digest}, but the manifest says {recorded}"]
 
 
-def _raw(name: str) -> pl.Expr:
-    """A text cell as the run had it: the `'` a CSV puts before a formula-like text taken off again."""
-    text = pl.col(name).fill_null("")
-    quoted = text.str.starts_with("'") & text.str.slice(1).str.contains(FORMULA_START)
-    return pl.when(quoted).then(text.str.slice(1)).otherwise(text).alias(name)
+def _key(name: str) -> pl.Expr:
+    """A key column as text, an empty cell as "" (the summary and quotas then join on it)."""
+    return pl.col(name).fill_null("").alias(name)
 
 
 KEYS = ["product", "segment", "ladder", "tier"]
@@ -151,10 +150,10 @@ def notice_table(folder: RunFolder) -> pl.DataFrame:
     """The notice's rows: per product, segment, ladder and tier (in the summary's order) the quota
     when every shop got the same (else empty), the smallest and largest, the shops, those with > 0."""
     quotas = _scan(folder, "quotas")
-    segment = _raw("segment") if "segment" in quotas.collect_schema().names() else pl.lit("").alias("segment")
+    segment = _key("segment") if "segment" in quotas.collect_schema().names() else pl.lit("").alias("segment")
     shops = (
         quotas.filter(pl.col("excluded_by").fill_null("") != OUTSIDE)  # not one of the product's segments
-        .select(_raw("product"), segment, _raw("ladder"), _raw("tier"), pl.col("quota").cast(pl.Int64))
+        .select(_key("product"), segment, _key("ladder"), _key("tier"), pl.col("quota").cast(pl.Int64))
         .group_by(KEYS)
         .agg(
             pl.col("quota").min().alias("quota_min"),
@@ -171,17 +170,17 @@ def notice_table(folder: RunFolder) -> pl.DataFrame:
 
 
 def _scan(folder: RunFolder, stem: str) -> pl.LazyFrame:
-    """One of the run's tables, every column as text (CSV, or Parquet when the run wrote that)."""
-    if f"{stem}.parquet" in (folder.manifest.get("outputs") or {}):
-        return pl.scan_parquet(folder.path / f"{stem}.parquet").select(pl.all().cast(pl.String))
-    return pl.scan_csv(folder.path / f"{stem}.csv", infer_schema=False)
+    """One of the run's tables, every column as text: the file its manifest lists and
+    `verify_run_folder` checked (CSV, or Parquet when the run wrote that)."""
+    outputs = folder.manifest.get("outputs")
+    return scan_text(folder.path, stem, listed=set(outputs) if isinstance(outputs, dict) and outputs else None)
 
 
 def _summary_order(lines: pl.LazyFrame) -> pl.DataFrame:
     """Where each (product, segment, ladder, tier) first appears among the summary's tier lines."""
     names = lines.collect_schema().names()
-    segment = _raw("segment") if "segment" in names else pl.lit("").alias("segment")
-    keys = lines.filter(pl.col("line") == "tier").select(_raw("product"), segment, _raw("ladder"), _raw("tier"))
+    segment = _key("segment") if "segment" in names else pl.lit("").alias("segment")
+    keys = lines.filter(pl.col("line") == "tier").select(_key("product"), segment, _key("ladder"), _key("tier"))
     return keys.unique(maintain_order=True).with_row_index("_order").collect()
 
 

@@ -15,6 +15,7 @@ from allocator.inputs.folder_names import folder_clashes, slug
 from allocator.inputs.scenarios import BASE, Scenario, snapshot_named
 from allocator.outputs.atomic import write_atomically
 from allocator.outputs.notice import method_facts
+from allocator.outputs.parquet import write_parquet, write_parquet_parts
 from allocator.outputs.report import render_report
 from allocator.outputs.tables import sha256_file, write_csv, write_csv_parts, write_json
 from allocator.outputs.workbook import variant_sheets, write_workbook
@@ -98,8 +99,7 @@ def write_outputs(
         for variant in result.variants:
             target = variant_folder(folder, variant.name)
             target.mkdir(parents=True, exist_ok=True)
-            write_csv(variant.tiers if variant.tiers is not None else result.tiers, target / "tiers.csv", bom=bom)
-            write_csv_parts((with_kept(p.quotas, kept) for p in variant.products), target / "quotas.csv", bom=bom)
+            write_tables(result, variant, target)
             write_csv(variant.summary, target / "summary.csv", bom=bom)
             if variant.tier_amounts is not None:
                 write_csv(variant.tier_amounts, target / "tier_amounts.csv", bom=bom)
@@ -107,7 +107,7 @@ def write_outputs(
                 title = spec.name if variant.name == BASE else f"{spec.name} · {variant.name}"
                 write_workbook(variant_sheets(result, variant, kept), target / WORKBOOK, title)
             data = manifest(result, variant)
-            written = sorted([*target.glob("*.csv"), *target.glob(WORKBOOK)])
+            written = sorted([*target.glob("*.csv"), *target.glob("*.parquet"), *target.glob(WORKBOOK)])
             data["outputs"] = {f.name: sha256_file(f) for f in written}
             write_json(data, target / "manifest.json")
         if len(result.variants) > 1:
@@ -116,6 +116,21 @@ def write_outputs(
         write_json({k: round(v, 3) for k, v in result.timings.items()}, folder / "timings.json")
 
     write_atomically(out, fill, record)
+
+
+def write_tables(result: RunResult, variant: VariantResult, target: Path) -> None:
+    """A variant's tiers and quotas, as the scenario's `outputs: {format: ...}` says: CSV or Parquet.
+
+    quotas is written one product at a time (each part joined to the kept columns as it goes), so
+    memory stays flat however many products there are."""
+    outputs, kept = result.scenario.spec.outputs, _kept(result)
+    tiers = variant.tiers if variant.tiers is not None else result.tiers
+    if outputs.format == "parquet":
+        write_parquet(tiers, target / "tiers.parquet")
+        write_parquet_parts((with_kept(p.quotas, kept) for p in variant.products), target / "quotas.parquet")
+        return
+    write_csv(tiers, target / "tiers.csv", bom=outputs.csv_bom)
+    write_csv_parts((with_kept(p.quotas, kept) for p in variant.products), target / "quotas.csv", bom=outputs.csv_bom)
 
 
 def _kept(result: RunResult) -> pl.DataFrame | None:
@@ -135,4 +150,12 @@ def with_kept(quotas: pl.DataFrame, kept: pl.DataFrame | None) -> pl.DataFrame:
     return joined.select("client_id", *kept.columns[1:], *quotas.columns[1:])
 
 
-__all__ = ["WORKBOOK", "check_variant_folders", "manifest", "variant_folder", "with_kept", "write_outputs"]
+__all__ = [
+    "WORKBOOK",
+    "check_variant_folders",
+    "manifest",
+    "variant_folder",
+    "with_kept",
+    "write_outputs",
+    "write_tables",
+]
