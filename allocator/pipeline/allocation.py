@@ -206,7 +206,7 @@ def allocate_product(product: ProductRules, terms: ProductTerms, ctx: TieredClie
         quota = np.where(pool.members, q, quota)
         entitled = np.where(pool.members, e, entitled)
         known = np.where(pool.members, k, known)
-    source = pl.repeat(RULES, n, eager=True, dtype=pl.String).alias("source")
+    source = _all_rules(ctx)
     kept = reserve
     if hand is not None:
         entitled = np.where(hand.locked, hand.lock_quota, entitled + hand.assigned)
@@ -214,8 +214,8 @@ def allocate_product(product: ProductRules, terms: ProductTerms, ctx: TieredClie
         source, quota, kept = hand.sources(quota), hand.quotas(quota), hand.kept
     columns = pl.DataFrame(
         {
-            "ordered": pl.Series(caps.ordered, dtype=pl.Int64).set(pl.Series(~caps.has_order), None),
-            "entitled": pl.Series(entitled, dtype=pl.Int64).set(pl.Series(~known), None),
+            "ordered": _with_nulls(caps.ordered, caps.has_order),
+            "entitled": _with_nulls(entitled, known),
             "excluded_by": caps.excluded,
             "quota": pl.Series(quota, dtype=pl.Int64),
             "source": source,
@@ -233,6 +233,20 @@ def allocate_product(product: ProductRules, terms: ProductTerms, ctx: TieredClie
         columns, ctx.tiers, amounts, tuple(notes), segment, by_segment,
         plan.chosen if plan is not None else None, hand,
     )  # fmt: skip
+
+
+def _with_nulls(values: npt.NDArray[np.int64], known: npt.NDArray[np.bool_]) -> pl.Series:
+    """An int64 column, null where not `known` (no copy for the nulls when every value is known)."""
+    column = pl.Series(values, dtype=pl.Int64)
+    return column if known.all() else column.set(pl.Series(~known), None)
+
+
+def _all_rules(ctx: TieredClients) -> pl.Series:
+    """quotas.csv's `source` when the rules set every quota: one column shared by the products."""
+    found = ctx.memo.get("source rules")
+    if not isinstance(found, pl.Series):
+        found = ctx.memo["source rules"] = pl.repeat(RULES, ctx.tiers.height, eager=True, dtype=pl.String)
+    return found.alias("source")
 
 
 def _keys_of(hashes: U64, seed: int, period: str, product: str, rows: npt.NDArray[np.intp]) -> U64:
