@@ -95,6 +95,9 @@ LABELS: dict[str, dict[str, str]] = {
     "approve": {"en": "approve", "zh": "审批"},
     "supersede": {"en": "supersede", "zh": "替代"},
     "publish": {"en": "publish", "zh": "公示"},
+    # what joins the items of a list, and the clauses of a sentence (explain)
+    "list_sep": {"en": ", ", "zh": "，"},
+    "clause_sep": {"en": "; ", "zh": "；"},
 }
 
 
@@ -146,7 +149,7 @@ PHRASES: dict[str, str] = {
     "客户 {client} · {scenario}（{file}） · 周期 {period} · 随机种子 {seed}", " · variant {variant}": " · 方案 {variant}",
     "ladder {ladder} · final tier {tier}": "档位序列 {ladder} · 最终档位 {tier}", "Inputs": "输入", "Derived": "派生值",
     "{field} ({type}): {value}": "{field}（{type}）：{value}", "number": "数字", "integer": "整数", "category": "分类",
-    "text": "文本", "order": "订单", "null": "空", "true": "是", "false": "否", "; ": "；", ", ": "，",
+    "text": "文本", "order": "订单", "null": "空", "true": "是", "false": "否",
     "{name} = {expression} → {value}": "{name} = {expression} → {value}", " ({note})": "（{note}）",
     "{columns} is empty": "{columns} 为空", "division by zero": "除数为零",
     "{field} {op} {threshold}: {value} → {truth}": "{field} {op} {threshold}：{value} → {truth}",

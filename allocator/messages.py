@@ -4,6 +4,12 @@ its Chinese template, and the language a command speaks.
 A message is matched against the English templates whole; the named fields (file names, rows,
 columns, keys and values quoted from files) are carried over as they are and only the sentence
 around them is translated. A message no template matches is shown in English, as it was.
+
+pydantic's own messages (in a plan sheet's row, or a rule file's error of an unusual type) are
+translated by their error type (message_catalogue.PYDANTIC); a type the catalogue does not list
+stays English. Texts that SQLite, git or the operating system give (after "cannot open the run
+ledger: ", "unknown git revision", "cannot write the outputs: " and the like) are carried over as
+they are: they are another program's words, and the words around them are translated.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from pathlib import Path
 
 from allocator.errors import AllocatorError
 from allocator.inputs.rule_files import read_source
-from allocator.message_catalogue import FRAGMENTS, MESSAGES, PLACES, SUFFIXES
+from allocator.message_catalogue import FRAGMENTS, MESSAGES, PLACES, PYDANTIC, SUFFIXES
 
 MAX_SCENARIO_BYTES = 1 << 20  # a scenario is a short YAML file; a larger one is not peeked at
 
@@ -70,9 +76,19 @@ def _pattern(template: str, anchored_start: bool) -> re.Pattern[str]:
 
 # the template with the most words of its own first ("unknown product key" before "unknown product
 # {product}"), then the longest: a message matches the most specific of the templates that fit it
+def _pydantic() -> dict[str, str]:
+    """pydantic's templates by type, as written and with the first letter lower case (how the rule
+    files' messages show a type they have no wording of their own for)."""
+    out = {}
+    for template, zh in PYDANTIC.values():
+        for en in {template.replace("{expected_plural}", ending) for ending in ("", "s")}:  # 1 item, 2 items
+            out[en] = out[en[0].lower() + en[1:]] = zh
+    return out
+
+
 _MESSAGES = [
     (_pattern(en, True), zh)
-    for en, zh in sorted(MESSAGES.items(), key=lambda kv: (-len(FIELD.sub("", kv[0])), -len(kv[0])))
+    for en, zh in sorted({**_pydantic(), **MESSAGES}.items(), key=lambda kv: (-len(FIELD.sub("", kv[0])), -len(kv[0])))
 ]
 _SUFFIXES = [(_pattern(en, False), zh) for en, zh in SUFFIXES.items()]
 
@@ -179,3 +195,15 @@ def translate_usage(message: str, lang: str | None) -> str:
     head, rest = (f"参数 {found.group('arg')}：", message[found.end() :]) if found else ("", message)
     translated = translate_line(rest)
     return message if translated is None else head + translated
+
+
+def usage_error(message: str, lang: str | None) -> str:
+    """The line the command line prints for a usage error of its parser, in `lang` (the last
+    --lang given, None without one); an invalid --lang, whose language is not known, in English
+    and then in Chinese."""
+    if lang == "zh":
+        return f"allocator: 错误：{translate_usage(message, 'zh')}"
+    english = f"allocator: error: {message}"
+    if lang not in (None, "en") and message.startswith("argument --lang: "):
+        return f"{english}\nallocator: 错误：{translate_usage(message, 'zh')}"
+    return english

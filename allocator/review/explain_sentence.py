@@ -11,7 +11,7 @@ import re
 from fractions import Fraction
 from typing import Any
 
-from allocator.labels import words
+from allocator.labels import label, words
 from allocator.pipeline.segments import OUTSIDE as NOT_IN_SEGMENTS
 
 Json = dict[str, Any]
@@ -41,7 +41,12 @@ def with_hand(said: str, d: Json, hand: Json, lang: str = "en") -> str:
         for a in hand["assignments"]
     ]  # fmt: skip
     total = d["quota"] + sum(a["units"] for a in hand["assignments"])
-    return w("{sentence}; plus {given} → quota {total}", sentence=said, given=w("; ").join(given), total=total)
+    return w(
+        "{sentence}; plus {given} → quota {total}",
+        sentence=said,
+        given=label("clause_sep", lang).join(given),
+        total=total,
+    )
 
 
 def _cell(at: str, lang: str) -> str:

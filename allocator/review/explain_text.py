@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from allocator.escape import terminal
-from allocator.labels import note_text, words
+from allocator.labels import label, note_text, words
 from allocator.review.explain import Json
 from allocator.review.explain_sentence import explanation
 from allocator.review.rule_diff import show
@@ -92,7 +92,7 @@ def render_explain(data: Json, lang: str = "en") -> str:
             )
             lines.append("  " + value + (w(" ({note})", note=_derived_note(x["note"], w)) if x["note"] else ""))
     lines += [*_placement_lines(d["placement"], w), *_adjustment_lines(d["adjustments"], w)]
-    lines += [*_move_lines(d["moves"], d["ladder"], w), "", w("Final tier: {tier}", tier=d["tier"])]
+    lines += [*_move_lines(d["moves"], d["ladder"], w, lang), "", w("Final tier: {tier}", tier=d["tier"])]
     for p in d["products"]:
         lines += _product_lines(p, w, lang)
     return "\n".join(lines) + "\n"
@@ -137,9 +137,9 @@ def _adjustment_lines(adjustments: list[Json], w: Words) -> list[str]:
     return lines
 
 
-def _move_lines(m: Json, ladder: str, w: Words) -> list[str]:
+def _move_lines(m: Json, ladder: str, w: Words, lang: str) -> list[str]:
     given = [f"{k} {m[k]}" for k in ("max_up", "max_down") if m[k] is not None]
-    limits = w(", ").join(given) or w("no move limits")
+    limits = label("list_sep", lang).join(given) or w("no move limits")
     if m["current_tier"] is None:
         stands = w("no current tier ({limits}): tier {tier} stands", limits=limits, tier=m["adjusted_tier"])
         return ["", w("Move limits"), f"  {stands}"]
@@ -170,7 +170,7 @@ def _product_lines(p: Json, w: Words, lang: str) -> list[str]:
     why += w(" after {n} assigned", n=assigned) if assigned else ""
     claim = w("locked at {n}", n=p["lock"]["quota"]) if p.get("lock") else w("claim {n}", n=_num(p["claim"], w))
     cap = w("no cap") if p["cap"] is None else w("cap {n}", n=p["cap"])
-    shown = w(", ").join(x for x in given if x)
+    shown = label("list_sep", lang).join(x for x in given if x)
     lines.append("  " + w("{given} → {cap}{why}, {claim}", given=shown, cap=cap, why=why, claim=claim))
     for e in p["eligibility"]:
         result = w("excludes") if e["matched"] else w("no match")
