@@ -5,9 +5,13 @@ from __future__ import annotations
 import sys
 
 from rich.console import Console
+from rich.table import Table
 from rich.text import Text
 
+from allocator.commands.plain_table import plain_lines
 from allocator.escape import terminal, terminal_lines
+
+WIDTH = 200  # off a terminal: wide enough for every table the verbs print, never wrapped
 
 
 def emit(*items: object) -> None:
@@ -20,11 +24,16 @@ def emit(*items: object) -> None:
     if sys.stdout.isatty():
         Console().print(*items)
         return
-    con = Console(width=200, no_color=True, highlight=False, soft_wrap=True)
-    with con.capture() as cap:
-        for item in items:
-            con.print(item)
-    sys.stdout.write("".join(line.rstrip() + "\n" for line in cap.get().splitlines()))
+    con = Console(width=WIDTH, no_color=True, highlight=False, soft_wrap=True)
+    lines: list[str] = []
+    for item in items:
+        plain = plain_lines(item, WIDTH) if isinstance(item, Table) else None
+        if plain is None:
+            with con.capture() as cap:
+                con.print(item)
+            plain = [line.rstrip() for line in cap.get().splitlines()]
+        lines += plain
+    sys.stdout.write("".join(line + "\n" for line in lines))
 
 
 def cells(*values: object) -> list[Text]:
