@@ -350,12 +350,12 @@ class ScenarioFile(Strict):
     round: RoundName | None = Field(default=None, description="The cycle's round this run issues (or --round)")
     outputs: Outputs = Outputs()
     lang: Literal["en", "zh"] = Field(default="en", description="Language of the report, tables, workbook and messages")
-
-
-MODELS: dict[str, type[Strict]] = {
     partition: Partition | None = Field(
         default=None, description="Independent runs, one per value of a field, like {by: district, split: clients}"
     )
+
+
+MODELS: dict[str, type[Strict]] = {
     "tiering": TieringFile,
     "allocation": AllocationFile,
     "scenario": ScenarioFile,

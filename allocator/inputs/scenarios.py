@@ -30,6 +30,7 @@ from allocator.inputs.models import (
     TieringFile,
     Variant,
 )
+from allocator.inputs.partition_rules import declared_fields, partition_problems
 from allocator.inputs.periods import PeriodError, parse_period
 from allocator.inputs.product_rules import AllocationRules
 from allocator.inputs.product_terms import ProductTerms, owners_of, terms_of, with_reserve
@@ -146,6 +147,7 @@ def load_scenario(
     allocation = compile_allocation(allocation_file, tiering)
     variants = _variants(doc, spec, (tiering, allocation))
     problems = cycle_problems(doc, spec, [p.id for p in allocation.products], round_name, round_required)
+    problems += partition_problems(doc, spec, declared_fields(tiering, allocation), allocation)
     if round_name is not None:
         spec = spec.model_copy(update={"round": round_name})
     variant_tiering = {}

@@ -75,10 +75,10 @@ def test_keep_columns_is_a_list_of_names(shops: Path, capsys: pytest.CaptureFixt
         "scenario.yaml:9:49: outputs.csv_bom: 'yes' is read as true by YAML 1.1 tools; write true, or quote it "
         "('yes') for text\n"
     )
-    Path("scenario.yaml").write_text(scenario_text("{keep_columns: name, xlsx: 1, format: parquet}"))
+    Path("scenario.yaml").write_text(scenario_text("{keep_columns: name, xlsx: 1, format: xls}"))
     assert main(["validate", "scenario.yaml"]) == 2
     assert capsys.readouterr().err == (
         "scenario.yaml:9:25: outputs.keep_columns: expected a list, got 'name'\n"
         "scenario.yaml:9:37: outputs.xlsx: expected true or false, got 1\n"
-        "scenario.yaml:9:48: outputs.format: 'parquet' is not one of csv\n"
+        "scenario.yaml:9:48: outputs.format: 'xls' is not one of csv, parquet\n"
     )
