@@ -101,10 +101,18 @@ def print_run(result: RunResult, target: Path) -> None:
     if len(result.variants) > 1:
         items.append(_comparison_table(result, lang))
     items += _alert_lines(result.alerts, lang)
-    files = "tiers.csv, quotas.csv, summary.csv, manifest.json"
-    files += ", comparison.csv, report.html" if len(result.variants) > 1 else ", report.html"
-    items.append(phrase("wrote {folder}/ ({files})", lang, folder=display_path(target), files=files))
+    items.append(phrase("wrote {folder}/ ({files})", lang, folder=display_path(target), files=written_files(result)))
     emit(*items)
+
+
+def written_files(result: RunResult) -> str:
+    """The files the run wrote at the top of its folder, as the last line names them."""
+    spec = result.scenario.spec
+    if spec.partition is not None:
+        return "partitions/, partitions.csv, manifest.json, report.html"
+    ext = spec.outputs.format
+    files = f"tiers.{ext}, quotas.{ext}, summary.csv, manifest.json"  # the main files, as always
+    return files + (", comparison.csv, report.html" if len(result.variants) > 1 else ", report.html")
 
 
 BASE_COLUMNS = ("product", "ladder", "tier", "clients", "ordered", "entitled", "allocated", "fill", "stock-out",

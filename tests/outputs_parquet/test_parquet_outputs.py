@@ -135,13 +135,16 @@ def test_a_run_into_the_folder_replaces_the_other_formats_files(
 
     out = run_to("out", scenario_text("{format: parquet}"))
     assert tables(out) == ["quotas.parquet", "tiers.parquet"]
+    capsys.readouterr()
     Path("scenario.yaml").write_text(scenario_text("{format: csv}"), encoding="utf-8")
     assert main(["run", "scenario.yaml", "--out", "out"]) == 0
     assert tables(out) == ["quotas.csv", "tiers.csv"]
+    wrote = "wrote out/ (tiers.{0}, quotas.{0}, summary.csv, manifest.json, report.html)"
+    assert capsys.readouterr().out.splitlines()[-1] == wrote.format("csv")
     Path("scenario.yaml").write_text(scenario_text("{format: parquet}"), encoding="utf-8")
     assert main(["run", "scenario.yaml", "--out", "out"]) == 0
     assert tables(out) == ["quotas.parquet", "tiers.parquet"]
-    capsys.readouterr()
+    assert capsys.readouterr().out.splitlines()[-1] == wrote.format("parquet")
     (out / "quotas.parquet.bak").write_bytes((out / "quotas.parquet").read_bytes())
     assert main(["run", "scenario.yaml", "--out", "out"]) == 2
     assert capsys.readouterr().err == (
