@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import cache
 from pathlib import Path
 
 from allocator.errors import AllocatorError
@@ -86,11 +87,20 @@ def _pydantic() -> dict[str, str]:
     return out
 
 
-_MESSAGES = [
-    (_pattern(en, True), zh)
-    for en, zh in sorted({**_pydantic(), **MESSAGES}.items(), key=lambda kv: (-len(FIELD.sub("", kv[0])), -len(kv[0])))
-]
-_SUFFIXES = [(_pattern(en, False), zh) for en, zh in SUFFIXES.items()]
+Patterns = list[tuple[re.Pattern[str], str]]
+
+
+@cache
+def _messages() -> Patterns:
+    """The message templates as regexes, compiled on the first message said in Chinese (some
+    hundreds of them: compiling them at import cost every run, English ones too, most of a second)."""
+    ordered = sorted({**_pydantic(), **MESSAGES}.items(), key=lambda kv: (-len(FIELD.sub("", kv[0])), -len(kv[0])))
+    return [(_pattern(en, True), zh) for en, zh in ordered]
+
+
+@cache
+def _suffixes() -> Patterns:
+    return [(_pattern(en, False), zh) for en, zh in SUFFIXES.items()]
 
 
 def translate_line(line: str) -> str | None:
@@ -98,7 +108,7 @@ def translate_line(line: str) -> str | None:
     its endings: did you mean, expected one of, more rows) translated; None if no template matches."""
     ends = ""
     while True:
-        for pattern, zh in _SUFFIXES:
+        for pattern, zh in _suffixes():
             found = pattern.search(line)
             if found:
                 ends = zh.format(**found.groupdict()) + ends
@@ -106,7 +116,7 @@ def translate_line(line: str) -> str | None:
                 break
         else:
             break
-    for pattern, zh in _MESSAGES:
+    for pattern, zh in _messages():
         found = pattern.search(line)
         if found:
             head = LOCATION.sub(_located, line[: found.start()])
@@ -119,14 +129,18 @@ def translate_line(line: str) -> str | None:
     return None
 
 
-_FRAGMENTS = {field: [(_pattern(en, False), zh) for en, zh in t.items()] for field, t in FRAGMENTS.items()}
+@cache
+def _fragments() -> dict[str, Patterns]:
+    return {field: [(_pattern(en, False), zh) for en, zh in t.items()] for field, t in FRAGMENTS.items()}
 
 
-_PLACES = [
-    (re.compile(FIELD.sub(lambda m: f"(?P<{m.group(1)}>.+?)", re.escape(en).replace(r"\{", "{").replace(r"\}", "}"))
-                + "(?:, |$)"), zh)
-    for en, zh in PLACES.items()
-]  # fmt: skip
+@cache
+def _places_patterns() -> Patterns:
+    return [
+        (re.compile(FIELD.sub(lambda m: f"(?P<{m.group(1)}>.+?)", re.escape(en).replace(r"\{", "{").replace(r"\}", "}"))
+                    + "(?:, |$)"), zh)
+        for en, zh in PLACES.items()
+    ]  # fmt: skip
 _IS_HOLDS = re.compile(r"(?:it is (?P<is>.+?))?(?:(?: and |; it |^it )contains (?P<holds>.+))?")
 _MORE = re.compile(r" and (?P<n>\d+) more$")  # "a, b, c and 4 more": the files left unnamed
 
@@ -140,7 +154,7 @@ def _places(value: str) -> str | None:
     for key, joint, head in (("is", " and ", "它是"), ("holds", None, "其中有")):
         text, items = found.group(key), []
         while text:
-            for pattern, zh in _PLACES:
+            for pattern, zh in _places_patterns():
                 item = pattern.match(text) if joint is None else pattern.fullmatch(text.split(joint)[0] + ", ")
                 if item:
                     fields = {k: _MORE.sub(r"，另有 \g<n> 个", v) for k, v in item.groupdict().items()}
@@ -158,9 +172,9 @@ def _fragment(field: str, value: str) -> str | None:
     """A field's value, or its Chinese when the field is a phrase of FRAGMENTS (None: no such phrase)."""
     if field == "places":
         return _places(value) or value  # a place not in PLACES: carried over as written, as a quoted value
-    if field not in _FRAGMENTS:
+    if field not in FRAGMENTS:
         return value
-    for pattern, zh in _FRAGMENTS[field]:
+    for pattern, zh in _fragments()[field]:
         found = pattern.fullmatch(value)
         if found:
             return zh.format(**found.groupdict())
