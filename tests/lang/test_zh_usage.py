@@ -10,7 +10,8 @@ from allocator.cli import main
 
 RUN_USAGE = """usage: allocator run [-h] [--out DIR] [--engine {grouped,exact}]
                      [--ledger PATH] [--wait SECONDS] [--assignments FILE]
-                     [--locks FILE] [--round ROUND] [--lang {en,zh}]
+                     [--locks FILE] [--round ROUND] [--executor {local,dask}]
+                     [--workers N] [--scheduler ADDRESS] [--lang {en,zh}]
                      SCENARIO
 """
 TOP_USAGE = """usage: allocator [-h] [--version] [--debug]
