@@ -52,7 +52,9 @@ def apportion_arrays(
     base = np.array([s.base for s in shares], dtype=np.int64)
     tied = np.array([s.tied for s in shares], dtype=np.int64)
     quota = base[inverse]
-    if extra:
+    if extra and bool((tied[tied > 0] == counts[tied > 0]).all()):  # whole groups tied: the usual case
+        quota[_whole_group_winners(inverse, tied, ranks, keys, extra)] += 1
+    elif extra:
         candidates = np.flatnonzero(tied[inverse] > 0)
         partial = tied[inverse[candidates]] < counts[inverse[candidates]]
         if partial.any():
@@ -64,6 +66,30 @@ def apportion_arrays(
             candidates = np.sort(ranked[rank < tied[group]])
         quota[_winners(candidates, ranks[candidates], _keys(keys, candidates), extra)] += 1
     return quota
+
+
+def _whole_group_winners(
+    inverse: npt.NDArray[np.intp], tied: npt.NDArray[np.int64], ranks: npt.NDArray[np.int64], keys: U64 | KeyFn, k: int
+) -> npt.NDArray[np.intp]:
+    """`_winners` when every member of a tied group is tied: the groups are taken rank by rank
+    (a rank is the same for a group's members: it comes from the cell, part of the group's key),
+    all the members of a rank that fits, the lowest keys of the first that does not; only that
+    rank's keys are worked out."""
+    group_rank = np.zeros(len(tied), dtype=np.int64)
+    group_rank[inverse] = ranks
+    chosen = []
+    for rank in sorted(set(group_rank[tied > 0].tolist())):
+        if k <= 0:
+            break
+        here = (tied > 0) & (group_rank == rank)
+        rows = np.flatnonzero(here[inverse])
+        if len(rows) <= k:
+            chosen.append(rows)
+            k -= len(rows)
+            continue
+        chosen.append(_lowest(rows, _keys(keys, rows), k))
+        break
+    return np.concatenate(chosen) if chosen else inverse[:0]
 
 
 def _keys(keys: U64 | KeyFn, rows: npt.NDArray[np.intp]) -> U64:

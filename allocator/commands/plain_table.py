@@ -75,6 +75,7 @@ def _covered(table: Table) -> bool:
         and table.collapse_padding is False
         and table.leading == 0
         and table.title_justify == "left"
+        and not any(row.end_section for row in table.rows)  # add_section draws a line between rows
         and isinstance(table.title, str | Text | None)
         and (table.title is None or "\n" not in str(table.title))
         and all(

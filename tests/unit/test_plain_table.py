@@ -66,6 +66,10 @@ def test_tables_it_does_not_lay_out_go_to_rich() -> None:
     assert plain_lines(wide, WIDTH) is None  # wider than the console: rich shrinks it
     lined = build(None, [("a", "left")], [["two\nlines"]])
     assert plain_lines(lined, WIDTH) is None
+    sections = build(None, [("a", "left")], [["x"]])
+    sections.add_section()
+    sections.add_row("y")
+    assert plain_lines(sections, WIDTH) is None  # rich draws the line between the sections
     captioned = build(None, [("a", "left")], [["x"]])
     captioned.caption = "a caption"
     assert plain_lines(captioned, WIDTH) is None
