@@ -24,7 +24,7 @@ from allocator.errors import (
 )
 from allocator.escape import terminal_lines
 from allocator.inputs.scenarios import Given
-from allocator.messages import scenario_lang, translate, translate_usage
+from allocator.messages import scenario_lang, translate, usage_error
 from allocator.outputs import interrupts
 
 __all__ = ["EXIT_BUG", "EXIT_BUSY", "EXIT_FINDING", "EXIT_OK", "EXIT_USER", "build_parser", "main"]
@@ -42,10 +42,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        if _Parser.lang == "zh":
-            print(terminal_lines(f"allocator: 错误：{translate_usage(message, 'zh')}"), file=sys.stderr)
-        else:
-            print(terminal_lines(f"allocator: error: {message}"), file=sys.stderr)
+        print(terminal_lines(usage_error(message, _Parser.lang)), file=sys.stderr)
         raise SystemExit(EXIT_USER)
 
 
@@ -365,7 +362,7 @@ def _command(args: argparse.Namespace) -> int:
     if args.command == "cycle":
         from allocator.commands.cycle import cycle
 
-        return cycle(args.scenario, args.ledger, args.json)
+        return cycle(args.scenario, args.ledger, args.json, args.lang)
     if args.command == "schema":
         from allocator.commands.schema import schema
 
@@ -385,10 +382,10 @@ def _review(args: argparse.Namespace) -> int:
     if args.command == "runs":
         from allocator.commands.runs import runs
 
-        return runs(args.ledger, args.json)
+        return runs(args.ledger, args.json, args.lang)
     from allocator.commands.history import history
 
-    return history(args.client_id, args.ledger, args.json)
+    return history(args.client_id, args.ledger, args.json, args.lang)
 
 
 if __name__ == "__main__":

@@ -18,8 +18,9 @@ from allocator.inputs.folder_names import slug
 from allocator.inputs.plan_sheets import NotAllocated
 from allocator.inputs.rule_files import display_path
 from allocator.inputs.scenarios import NOTHING_GIVEN, Given, Scenario, load_scenario
-from allocator.labels import PHRASES, phrase
+from allocator.labels import PHRASES, note_text, phrase
 from allocator.outputs.joblog import quiet
+from allocator.pipeline.alerts import alert_text
 from allocator.pipeline.run import RunResult, VariantResult
 from allocator.pipeline.tiering import Mode
 
@@ -136,7 +137,7 @@ def _base_table(rows: pl.DataFrame, lang: str) -> Table:
         if row["line"] == "tier":
             table.add_row(*cells(row["product"], row["ladder"], row["tier"], *_nums(row), ""))
         else:
-            rest = ("", "", "", "", str(row["allocated"]), "", "", "", "", row["note"])
+            rest = ("", "", "", "", str(row["allocated"]), "", "", "", "", note_text(row["note"] or "", lang))
             line = phrase(row["line"], lang) if row["line"] in PHRASES else row["line"]  # reserve, budget, …
             table.add_row(*cells(row["product"], line, *rest), style="dim")
     return table
@@ -187,7 +188,7 @@ def _products_table(variant: VariantResult, lang: str) -> Table:
 
 def _alert_lines(alerts: tuple[str, ...], lang: str) -> list[str]:
     """The crossed thresholds, after the tables: the first MAX_ALERTS, then how many more."""
-    shown = list(alerts[:MAX_ALERTS])
+    shown = [alert_text(a, lang) for a in alerts[:MAX_ALERTS]]
     if len(alerts) > MAX_ALERTS:
         shown.append(phrase("… and {n} more alerts (report.html lists every one)", lang, n=len(alerts) - MAX_ALERTS))
     return shown
@@ -198,7 +199,7 @@ def _skipped_table(skipped: tuple[NotAllocated, ...], lang: str) -> Table:
     heads = ("row", "code", "name", "method", "reason")
     table = _table("not allocated: {n} plans", lang, heads, len(heads), n=len(skipped))
     for plan in skipped:
-        table.add_row(*cells(plan.row, plan.code, plan.name, plan.method, plan.reason))
+        table.add_row(*cells(plan.row, plan.code, plan.name, plan.method, note_text(plan.reason, lang)))
     return table
 
 

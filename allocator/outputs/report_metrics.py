@@ -15,7 +15,7 @@ import polars as pl
 from allocator.inputs.alert_rules import ALERTS
 from allocator.labels import words
 from allocator.outputs.svg import esc
-from allocator.pipeline.alerts import LABELS, shown, thresholds
+from allocator.pipeline.alerts import LABELS, alert_text, shown, thresholds
 from allocator.pipeline.run import RunResult, VariantResult
 
 # (summary column, header, what it is) in the order of summary.csv
@@ -123,7 +123,7 @@ def alerts_section(result: RunResult) -> str:
         said = ", ".join(_threshold(name, value, lang) for name, value in items)
         sets.append(f"<li>{esc(', '.join(pids))}: {esc(said)}</li>")
     found = (
-        '<ul class="alerts">' + "".join(f"<li>{esc(a)}</li>" for a in result.alerts) + "</ul>"
+        '<ul class="alerts">' + "".join(f"<li>{esc(alert_text(a, result.scenario.spec.lang))}</li>" for a in result.alerts) + "</ul>"
         if result.alerts
         else f"<p>{w('No threshold was crossed.')}</p>"
     )

@@ -60,6 +60,9 @@ def test_a_usage_error_in_zh_and_in_en(
     assert _stderr(english_argv, capsys, monkeypatch) == f"{usage}allocator: error: {english}\n"
 
 
-def test_an_invalid_lang_itself_stays_english(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_invalid_lang_is_refused_in_both_languages(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     err = _stderr(["run", "s.yaml", "--lang", "fr"], capsys, monkeypatch)
-    assert err == f"{RUN_USAGE}allocator: error: argument --lang: invalid choice: 'fr' (choose from 'en', 'zh')\n"
+    assert err == (
+        f"{RUN_USAGE}allocator: error: argument --lang: invalid choice: 'fr' (choose from 'en', 'zh')\n"
+        "allocator: 错误：参数 --lang：无效的选择：'fr'（可选 'en', 'zh'）\n"
+    )
