@@ -4,6 +4,7 @@ the report and the timings, written atomically (all of it or nothing)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from allocator.outputs.atomic import write_atomically
 from allocator.outputs.notice import method_facts
 from allocator.outputs.parquet import write_parquet, write_parquet_parts
 from allocator.outputs.report import render_report
-from allocator.outputs.tables import sha256_file, write_csv, write_csv_parts, write_json
+from allocator.outputs.tables import synced_sha256, write_csv, write_csv_parts, write_json
 from allocator.outputs.workbook import variant_sheets, write_workbook
 from allocator.pipeline.run import RunResult, VariantResult
 
@@ -96,23 +97,30 @@ def write_outputs(
     bom, kept = spec.outputs.csv_bom, _kept(result)
 
     def fill(folder: Path) -> None:
-        for variant in result.variants:
-            target = variant_folder(folder, variant.name)
-            target.mkdir(parents=True, exist_ok=True)
-            write_tables(result, variant, target)
-            write_csv(variant.summary, target / "summary.csv", bom=bom)
-            if variant.tier_amounts is not None:
-                write_csv(variant.tier_amounts, target / "tier_amounts.csv", bom=bom)
-            if spec.outputs.xlsx:
-                title = spec.name if variant.name == BASE else f"{spec.name} · {variant.name}"
-                write_workbook(variant_sheets(result, variant, kept), target / WORKBOOK, title)
-            data = manifest(result, variant)
-            written = sorted([*target.glob("*.csv"), *target.glob("*.parquet"), *target.glob(WORKBOOK)])
-            data["outputs"] = {f.name: sha256_file(f) for f in written}
-            write_json(data, target / "manifest.json")
-        if len(result.variants) > 1:
-            write_csv(result.comparison, folder / "comparison.csv", bom=bom)
-        (folder / "report.html").write_text(render_report(result), encoding="utf-8")
+        # Each variant's files are hashed (and synced to disk) on two threads while the next
+        # variant, the comparison and the report are made: a million clients' quotas.csv is
+        # 700 MB to read, hash and write back, which no longer waits for the report.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            hashed: dict[str, dict[str, Future[str]]] = {}
+            for variant in result.variants:
+                target = variant_folder(folder, variant.name)
+                target.mkdir(parents=True, exist_ok=True)
+                write_tables(result, variant, target)
+                write_csv(variant.summary, target / "summary.csv", bom=bom)
+                if variant.tier_amounts is not None:
+                    write_csv(variant.tier_amounts, target / "tier_amounts.csv", bom=bom)
+                if spec.outputs.xlsx:
+                    title = spec.name if variant.name == BASE else f"{spec.name} · {variant.name}"
+                    write_workbook(variant_sheets(result, variant, kept), target / WORKBOOK, title)
+                written = sorted([*target.glob("*.csv"), *target.glob("*.parquet"), *target.glob(WORKBOOK)])
+                hashed[variant.name] = {f.name: pool.submit(synced_sha256, f) for f in written}
+            if len(result.variants) > 1:
+                write_csv(result.comparison, folder / "comparison.csv", bom=bom)
+            (folder / "report.html").write_text(render_report(result), encoding="utf-8")
+            for variant in result.variants:
+                data = manifest(result, variant)
+                data["outputs"] = {name: found.result() for name, found in hashed[variant.name].items()}
+                write_json(data, variant_folder(folder, variant.name) / "manifest.json")
         write_json({k: round(v, 3) for k, v in result.timings.items()}, folder / "timings.json")
 
     write_atomically(out, fill, record)

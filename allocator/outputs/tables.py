@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -92,6 +93,16 @@ def _guarded_value(value: str) -> str | None:
 
 def write_json(data: Any, path: Path) -> None:
     path.write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def synced_sha256(path: Path) -> str:
+    """The file's sha256, and the file flushed to disk (fsync: the run's exchange needs it there)."""
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+        os.fsync(f.fileno())
+    return h.hexdigest()
 
 
 def sha256_file(path: Path) -> str:
