@@ -1,7 +1,7 @@
 """`make bench`: Allocator against hand-written numpy references on synthetic snapshots, in one run.
 
 For 10k, 100k and 1M clients x 20 products it runs, each in its own process (so peak memory is
-that process's own):
+that process's own), Allocator and its reference alternately three times (the medians are shown):
 
 - allocator csv: the full `allocator run` (load and check, tier, allocate, write every file:
   tiers.csv, quotas.csv, summary.csv, manifest.json with every sha256, report.html, fsynced and
@@ -27,6 +27,7 @@ import hashlib
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -41,6 +42,7 @@ OUT = Path("benchmarks/out")
 SIZES = (10_000, 100_000, 1_000_000)
 BIG = 10_000_000
 PRODUCTS = 20
+REPEAT = 3  # runs of each program per size and format below 10M, alternated; the median is shown
 FILES = {"csv": ("tiers.csv", "quotas.csv"), "parquet": ("tiers.parquet", "quotas.parquet")}
 
 
@@ -70,6 +72,11 @@ def measure(argv: list[str]) -> Measured:
         err = proc.stderr.read().decode() if proc.stderr else ""
         raise SystemExit(f"{' '.join(argv)} failed: {err}")
     return Measured(wall, usage.ru_maxrss / 1024)
+
+
+def median(runs: list[Measured]) -> Measured:
+    """The median wall time and the median peak memory of alternated runs."""
+    return Measured(statistics.median(r.seconds for r in runs), statistics.median(r.peak_mb for r in runs))
 
 
 def _sha(path: Path) -> str:
@@ -121,8 +128,11 @@ def pair(n: int, form: str) -> Row:
     allocator = str(Path(py).with_name("allocator"))
     folder = OUT / f"n{n}"
     scenario = scenarios(n)[form == "parquet"]
-    ours = measure([allocator, "run", str(scenario), "--out", str(folder / "allocator")])
-    ref = measure([py, "-m", "benchmarks.reference", str(folder), str(folder / "numpy"), form])
+    times: dict[str, list[Measured]] = {"ours": [], "ref": []}
+    for _ in range(REPEAT if n < BIG else 1):  # alternated, so that a slow moment hits both alike
+        times["ours"].append(measure([allocator, "run", str(scenario), "--out", str(folder / "allocator")]))
+        times["ref"].append(measure([py, "-m", "benchmarks.reference", str(folder), str(folder / "numpy"), form]))
+    ours, ref = (median(times[k]) for k in ("ours", "ref"))
     same = same_files(folder / "allocator", folder / "numpy", form)
     quotas = (folder / "allocator" / FILES[form][1]).stat().st_size / 2**20
     for sub in ("allocator", "numpy"):
