@@ -248,7 +248,9 @@ def _check(
         raise SnapshotError("\n".join(lines))
     named = (w if w.column != ID else replace(w, column=ids) for w in warnings)
     out.extend(frame[k].replace("", None) for k in kept_as)
-    table = pl.DataFrame(out).sort(ID)
+    table = pl.DataFrame(out)
+    if not table[ID].is_sorted():  # a snapshot written in id order (most are) skips a 0.4 s sort at 1M
+        table = table.sort(ID)
     kept = table.select(ID, *(pl.col(k).alias(name) for k, name in kept_as.items())) if kept_as else None
     return Snapshot(table.drop(*kept_as), tuple(sorted(named)), kept=kept)
 
