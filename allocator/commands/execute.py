@@ -150,12 +150,18 @@ def _recorded(
         issued = cycle_issued(book.conn, info.scenario, scenario.spec.cycle.id)
         basis = basis_of(i for r, i in issued.runs.items() if r != scenario.spec.round)
         info = dataclasses.replace(info, basis=basis)
-    run_id = book.start(info)
+    started: list[int] = []
 
     def interrupted(name: str) -> None:
-        book.fail_quietly(run_id, f"interrupted by {name}")
+        for run_id in started:
+            book.fail_quietly(run_id, f"interrupted by {name}")
 
     with interrupts.on_interrupt(interrupted):
+        # a signal that comes while the `running` row is committed (an fsync: tens of ms) waits
+        # until the row's id is known here, so the clean-up marks that row failed
+        with interrupts.deferred():
+            started.append(book.start(info))
+        run_id = started[0]
         try:
             previous = None
             if scenario.tiering.current_field is not None:

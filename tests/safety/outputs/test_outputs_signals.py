@@ -139,3 +139,35 @@ def test_a_closed_log_pipe_stops_batch_with_one_line_and_no_traceback(tmp_path: 
     assert (proc.wait(timeout=60), err) == (141, "allocator: stopped: the output pipe was closed\n")
     # It stops at the next log line, "locked": before the ledger is opened or anything is written.
     assert sorted(p.name for p in tmp_path.iterdir()) == [".out.lock", "a.yaml", "b.yaml", "ledger.sqlite.lock"]
+
+
+SIGNAL_AS_THE_ROW_COMMITS = """
+import os, signal, sys
+from allocator.cli import main
+from allocator.outputs.ledger import Ledger
+
+started = Ledger.start
+
+def start(self, info):  # the signal comes just as the running row is committed
+    run_id = started(self, info)
+    os.kill(os.getpid(), signal.SIGTERM)
+    return run_id
+
+Ledger.start = start
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_signal_as_the_running_row_is_committed_marks_it_failed(tmp_path: Path) -> None:
+    _scenarios(tmp_path)
+    argv = _batch(tmp_path, "a")[3:]  # after python -m allocator
+    done = subprocess.run([sys.executable, "-c", SIGNAL_AS_THE_ROW_COMMITS, *argv], capture_output=True, timeout=120)
+    assert (done.returncode, done.stderr.decode()) == (
+        143, "allocator: interrupted by SIGTERM; the previous outputs are untouched\n"
+    )
+    db = sqlite3.connect(tmp_path / "ledger.sqlite")
+    try:
+        assert db.execute("SELECT id, status, message FROM runs").fetchall() == [(1, "failed", "interrupted by SIGTERM")]
+    finally:
+        db.close()
+    assert not (tmp_path / "out").exists()
