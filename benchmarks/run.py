@@ -23,7 +23,6 @@ skips the ten million. It prints each measurement as it goes, then the README's 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import platform
 import shutil
@@ -36,6 +35,7 @@ from pathlib import Path
 
 import polars as pl
 
+from allocator.outputs.tables import sha256_file
 from benchmarks.generate import write
 
 OUT = Path("benchmarks/out")
@@ -79,18 +79,10 @@ def median(runs: list[Measured]) -> Measured:
     return Measured(statistics.median(r.seconds for r in runs), statistics.median(r.peak_mb for r in runs))
 
 
-def _sha(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def same_files(a: Path, b: Path, form: str) -> str:
     """'bytes' when both tables are byte-identical, 'rows' when they hold the same rows, else 'DIFFERENT'."""
     names = FILES[form]
-    if all(_sha(a / n) == _sha(b / n) for n in names):
+    if all(sha256_file(a / n) == sha256_file(b / n) for n in names):
         return "bytes"
     read = pl.read_csv if form == "csv" else pl.read_parquet
     if all(read(a / n).equals(read(b / n)) for n in names):
