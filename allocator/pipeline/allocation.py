@@ -224,7 +224,7 @@ def allocate_product(product: ProductRules, terms: ProductTerms, ctx: TieredClie
     if ctx.manual.assignments_file is not None:  # the run has an assignments file, even an empty one
         assigned = hand.assigned if hand is not None else np.zeros(n, dtype=np.int64)
         columns = columns.with_columns(pl.Series("assigned", assigned, dtype=pl.Int64))
-    allocated = sum(quota.tolist()) if n else 0  # exact; at most the supply, which fits int64
+    allocated = exact_sum(quota)
     segment = plan.labels if plan is not None else None
     if ctx.segment_column and segment is None:
         segment = pl.Series("segment", [""] * n, dtype=pl.String)
@@ -233,6 +233,15 @@ def allocate_product(product: ProductRules, terms: ProductTerms, ctx: TieredClie
         columns, ctx.tiers, amounts, tuple(notes), segment, by_segment,
         plan.chosen if plan is not None else None, hand,
     )  # fmt: skip
+
+
+def exact_sum(values: npt.NDArray[np.int64]) -> int:
+    """The exact sum of non-negative int64 values: numpy's when no partial sum can pass int64, else Python's."""
+    if not values.size:
+        return 0
+    if int(values.max()) * values.size < INT64_MAX:
+        return int(values.sum())
+    return sum(values.tolist())
 
 
 def _with_nulls(values: npt.NDArray[np.int64], known: npt.NDArray[np.bool_]) -> pl.Series:
@@ -390,7 +399,7 @@ def _priority(
             ctx.codes[members], ones, cap[members], capped[members], floor, _some(keys, members), left, method
         )
         quota[members] = part
-        left -= sum(part.tolist())
+        left -= exact_sum(part)
     return quota
 
 
