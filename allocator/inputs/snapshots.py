@@ -249,8 +249,9 @@ def _check(
     named = (w if w.column != ID else replace(w, column=ids) for w in warnings)
     out.extend(frame[k].replace("", None) for k in kept_as)
     table = pl.DataFrame(out)
-    if not table[ID].is_sorted():  # a snapshot written in id order (most are) skips a 0.4 s sort at 1M
-        table = table.sort(ID)
+    # one contiguous chunk per column either way (later passes over chunked columns copy them);
+    # a snapshot written in id order (most are) is rechunked rather than sorted
+    table = table.rechunk() if table[ID].is_sorted() else table.sort(ID)
     kept = table.select(ID, *(pl.col(k).alias(name) for k, name in kept_as.items())) if kept_as else None
     return Snapshot(table.drop(*kept_as), tuple(sorted(named)), kept=kept)
 
