@@ -31,7 +31,6 @@ import polars as pl
 
 from allocator import errors
 from allocator.errors import AllocatorError, OutputError
-from allocator.inputs.partition_rules import check_partition
 from allocator.inputs.rule_files import display_path
 from allocator.inputs.scenarios import BASE, Given, Scenario, load_scenario
 from allocator.inputs.snapshot_cells import ID
@@ -154,8 +153,7 @@ def execute_partitioned(
     folder atomically: every partition or none. The result is for the terminal."""
     part = scenario.spec.partition
     assert part is not None and scenario.clients is not None
-    source = scenario.sources[path.resolve()]
-    check_partition(source.doc, scenario.spec, scenario.tiering, scenario.allocation)
+    # load_scenario has checked `partition:` with the scenario's other keys (validate reports it too)
     if ledger is not None:
         raise errors.ScenarioError(
             f"{scenario.file}: partition: a partitioned run cannot be recorded in a ledger yet; "

@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from allocator.inputs.conditions import did_you_mean
 from allocator.inputs.models import FieldSpec, ScenarioFile
 from allocator.inputs.product_rules import AllocationRules
-from allocator.inputs.rule_files import raise_problems
 from allocator.inputs.safe_yaml import Document, Problem
 from allocator.inputs.tiering_rules import TieringRules
 
@@ -67,9 +66,4 @@ def partition_problems(
     return problems
 
 
-def check_partition(doc: Document, spec: ScenarioFile, tiering: TieringRules, allocation: AllocationRules) -> None:
-    """Raise one RuleFileError with every problem of the scenario's `partition:`."""
-    raise_problems(partition_problems(doc, spec, declared_fields(tiering, allocation), allocation))
-
-
-__all__ = ["PARTITION_KINDS", "check_partition", "declared_fields", "partition_problems"]
+__all__ = ["PARTITION_KINDS", "declared_fields", "partition_problems"]
