@@ -120,10 +120,19 @@ def write_atomically(
     """
     shown = display_path(target)
     target = target.resolve()
-    with os_errors(shown, "cannot write the outputs"):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staged = _Staged(target, Path(tempfile.mkdtemp(prefix=_temporary_prefix(target), dir=target.parent)))
-    with interrupts.on_interrupt(lambda _: staged.discard()):
+    made: list[_Staged] = []
+
+    def discard(_: str) -> None:
+        for each in made:
+            each.discard()
+
+    # the clean-up is in place before the temporary folder exists, and a signal while it is made
+    # waits until it is known, so an interrupted run never leaves it behind
+    with interrupts.on_interrupt(discard):
+        with interrupts.deferred(), os_errors(shown, "cannot write the outputs"):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.append(_Staged(target, Path(tempfile.mkdtemp(prefix=_temporary_prefix(target), dir=target.parent))))
+        staged = made[0]
         try:
             with os_errors(shown, "cannot write the outputs"):
                 _fill(staged.tmp, fill)
